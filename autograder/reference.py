@@ -1,0 +1,76 @@
+"""Reference implementations of the learner-facing API, built on the oracle.
+
+They have exactly the signatures of the notebook stubs, so the grader can (a) compute
+what a learner's training loop should produce, and (b) stand in for the learner's own
+forward/backward/update while their loop is graded, so that one wrong derivative costs
+the derivative points only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder import oracle
+from autograder.network import PARAM_NAMES, Network
+from autograder.oracle import CORRECT, Params, Variant
+
+
+def init_params(w: float = 0.1, b: float = 0.0, n_in: int = 2, n_hidden: int = 2) -> Params:
+    """The course's initialisation: every weight `w`, every bias `b`."""
+    return {
+        "W1": np.full((n_in, n_hidden), w),
+        "b1": np.full(n_hidden, b),
+        "W2": np.full(n_hidden, w),
+        "b2": np.float64(b),
+    }
+
+
+def copy_params(params: Params) -> Params:
+    return {k: np.array(params[k], dtype=np.float64, copy=True) for k in PARAM_NAMES}
+
+
+class Reference:
+    """forward / backward / update / train for one network, as the notebooks define them."""
+
+    def __init__(self, net: Network, variant: Variant = CORRECT, lr_for_variant: float = 0.0):
+        self.net = net
+        self.variant = variant
+        self._lr = lr_for_variant
+
+    def forward(self, x, params: Params):
+        """x (n_in,) → (ŷ: float, cache: dict with x, z1, h, z2)."""
+        return oracle.forward(self.net, x, params)
+
+    def backward(self, y, y_hat, cache, params: Params) -> Params:
+        """Gradients of the per-sample loss, shaped like the parameters."""
+        del y_hat  # recomputed by the oracle from the cache's x
+        return oracle.gradients(self.net, cache["x"], y, params, lr=self._lr, variant=self.variant)
+
+    @staticmethod
+    def update(params: Params, grads: Params, lr: float) -> Params:
+        """θ ← θ − lr·∂L/∂θ, returning new arrays."""
+        return {k: np.asarray(params[k], dtype=np.float64) - lr * grads[k] for k in PARAM_NAMES}
+
+    def train(self, X, y, params: Params, lr: float, epochs: int):
+        """Per-sample SGD in row order. Returns (epoch_losses (epochs,), final params).
+
+        The epoch loss is the mean over the samples of the loss computed before that
+        sample's update."""
+        params = copy_params(params)
+        losses = np.empty(epochs)
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        net = Reference(self.net, self.variant, lr) if self.variant is not CORRECT else self
+        for epoch in range(epochs):
+            total = 0.0
+            for xi, yi in zip(X, y):
+                y_hat, cache = net.forward(xi, params)
+                total += oracle.loss(self.net, xi, yi, params)
+                params = net.update(params, net.backward(yi, y_hat, cache, params), lr)
+            losses[epoch] = total / len(X)
+        return losses, params
+
+
+def full_data_mse(net: Network, X, y, params: Params) -> float:
+    """Mean of the per-sample loss over a data set, at fixed parameters."""
+    return float(np.mean([oracle.loss(net, xi, yi, params) for xi, yi in zip(X, y)]))

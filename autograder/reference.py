@@ -51,24 +51,49 @@ class Reference:
         """θ ← θ − lr·∂L/∂θ, returning new arrays."""
         return {k: np.asarray(params[k], dtype=np.float64) - lr * grads[k] for k in PARAM_NAMES}
 
-    def train(self, X, y, params: Params, lr: float, epochs: int):
+    def train(self, X, y, params: Params, lr: float, epochs: int, epoch_loss: str = "mean before"):
         """Per-sample SGD in row order. Returns (epoch_losses (epochs,), final params).
 
         The epoch loss is the mean over the samples of the loss computed before that
-        sample's update."""
+        sample's update. Other `epoch_loss` values reproduce the loop mistakes in
+        `LOOP_MISTAKES`, so feedback can name them."""
         params = copy_params(params)
         losses = np.empty(epochs)
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
         net = Reference(self.net, self.variant, lr) if self.variant is not CORRECT else self
         for epoch in range(epochs):
-            total = 0.0
+            step_losses = []
             for xi, yi in zip(X, y):
                 y_hat, cache = net.forward(xi, params)
-                total += oracle.loss(self.net, xi, yi, params)
+                before = oracle.loss(self.net, xi, yi, params)
                 params = net.update(params, net.backward(yi, y_hat, cache, params), lr)
-            losses[epoch] = total / len(X)
+                step_losses.append(oracle.loss(self.net, xi, yi, params) if epoch_loss == "mean after" else before)
+            if epoch_loss == "sum":
+                losses[epoch] = np.sum(step_losses)
+            elif epoch_loss == "last":
+                losses[epoch] = step_losses[-1]
+            elif epoch_loss == "full data at end":
+                losses[epoch] = full_data_mse(self.net, X, y, params)
+            else:
+                losses[epoch] = np.mean(step_losses)
         return losses, params
+
+
+LOOP_MISTAKES = {
+    "mean after": (
+        "loss measured after the update",
+        "Each sample's loss was computed after its update; the epoch loss is the mean of the "
+        "losses computed before each update (what the forward pass of that step saw).",
+    ),
+    "sum": ("summed epoch loss", "The epoch loss is the mean over the samples, not their sum."),
+    "last": ("last sample's loss", "The epoch loss is the mean over all samples, not the loss of the last one."),
+    "full data at end": (
+        "loss of the whole data at the end of the epoch",
+        "You recomputed the loss over all samples after the epoch; this course's epoch loss is the "
+        "mean of the per-step losses, each computed before its update.",
+    ),
+}
 
 
 def full_data_mse(net: Network, X, y, params: Params) -> float:

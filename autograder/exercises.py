@@ -1,0 +1,162 @@
+"""What each graded exercise calls in the learner's notebook, and at which hidden points.
+
+`record(network, exercise, namespace)` runs the learner's functions (through `sandbox.call`)
+and returns a probe: plain JSON holding the inputs used and what came back. The hidden
+pytest checks judge a probe; they never see learner objects, so they can run in this
+process or in another one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from autograder import points, sandbox
+from autograder.network import NETWORKS, PARAM_NAMES, Network
+from autograder.oracle import Params
+from autograder.reference import Reference
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    title: str
+    function: str  # the learner function the exercise grades
+
+
+EXERCISES = {
+    e.name: e
+    for e in (
+        Exercise("forward", "Forward pass", "forward"),
+        Exercise("output_weights", "Output weights ∂L/∂W2", "backward"),
+        Exercise("output_bias", "Output bias ∂L/∂b2", "backward"),
+        Exercise("hidden_weights", "Hidden weights ∂L/∂W1", "backward"),
+        Exercise("hidden_biases", "Hidden biases ∂L/∂b1", "backward"),
+        Exercise("update", "Update rule", "update"),
+        Exercise("train", "Training loop", "train"),
+    )
+}
+GRADIENT_OF = {"output_weights": "W2", "output_bias": "b2", "hidden_weights": "W1", "hidden_biases": "b1"}
+
+N_POINTS = 4
+TRAIN_RUNS = {  # (rows, epochs, lr) per network: sizes differ from the seed's 4 rows / 75 epochs
+    "regression": [(5, 6, 0.002), (3, 4, 0.0035)],
+    "classification": [(6, 5, 0.3), (3, 4, 0.7)],
+}
+
+
+def plain_params(params: Params) -> dict:
+    return {k: np.asarray(params[k], dtype=np.float64).tolist() for k in PARAM_NAMES}
+
+
+def array_params(plain: dict) -> Params:
+    return {k: np.array(plain[k], dtype=np.float64) for k in PARAM_NAMES}
+
+
+def seed_case(net: Network) -> tuple[np.ndarray, float]:
+    """The example the notebook itself shows: first row of the course data."""
+    from autograder.datasets import DATASETS
+
+    data = DATASETS[net.name]
+    return data[0, :2].copy(), float(data[0, 2])
+
+
+def _cases(net: Network, exercise: str):
+    """Seed point first (so feedback can say "right only at the seed"), then hidden ones."""
+    rng = points.rng_for(net.name, exercise)
+    x0, y0 = seed_case(net)
+    yield x0, y0, points.seed_params(net)
+    xs, ys = points.inputs(rng, net, N_POINTS), points.targets(rng, net, N_POINTS)
+    for x, y in zip(xs, ys):
+        yield x, float(y), points.params(rng, net)
+
+
+def _mutated(before: Params, after: Params) -> list[str]:
+    return [k for k in PARAM_NAMES if not np.array_equal(np.asarray(before[k]), np.asarray(after[k]))]
+
+
+def _copy(params: Params) -> Params:
+    return {k: np.array(params[k], dtype=np.float64, copy=True) for k in PARAM_NAMES}
+
+
+def _call_forward(fn, net, exercise):
+    cases = []
+    for x, _y, p in _cases(net, exercise):
+        result = sandbox.call(fn, x.copy(), _copy(p))
+        cases.append({"x": x.tolist(), "params": plain_params(p), **result})
+    return cases
+
+
+def _call_backward(fn, net, exercise):
+    ref = Reference(net)
+    cases = []
+    for x, y, p in _cases(net, exercise):
+        y_hat, cache = ref.forward(x, p)
+        given = _copy(p)
+        result = sandbox.call(fn, y, y_hat, {k: np.copy(v) for k, v in cache.items()}, given)
+        cases.append({"x": x.tolist(), "y": y, "params": plain_params(p), **result,
+                      "mutated": _mutated(p, given)})
+    return cases
+
+
+def _call_update(fn, net, exercise):
+    rng = points.rng_for(net.name, exercise)
+    cases = []
+    for _ in range(3):
+        p, g = points.params(rng, net), points.params(rng, net, scale=3.0)
+        lr = float(rng.uniform(0.01, 0.5))
+        p_in, g_in = _copy(p), _copy(g)
+        result = sandbox.call(fn, p_in, g_in, lr)
+        cases.append({"params": plain_params(p), "grads": plain_params(g), "lr": lr, **result,
+                      "mutated": _mutated(p, p_in) + [f"grads[{k!r}]" for k in _mutated(g, g_in)]})
+    return cases
+
+
+@contextlib.contextmanager
+def _reference_helpers(namespace: dict, net: Network):
+    """While the loop is graded, the learner's forward/backward/update are replaced by correct
+    ones, so a wrong derivative is not charged twice."""
+    ref = Reference(net)
+    names = {"forward": ref.forward, "backward": ref.backward, "update": ref.update}
+    saved = {k: namespace[k] for k in names if k in namespace}
+    namespace.update(names)
+    try:
+        yield
+    finally:
+        for k in names:
+            namespace.pop(k, None)
+        namespace.update(saved)
+
+
+def _call_train(fn, net, exercise, namespace):
+    rng = points.rng_for(net.name, exercise)
+    cases = []
+    for rows, epochs, lr in TRAIN_RUNS[net.name]:
+        X, y, p = points.inputs(rng, net, rows), points.targets(rng, net, rows), points.params(rng, net, 0.3)
+        with _reference_helpers(namespace, net):
+            result = sandbox.call(fn, X.copy(), y.copy(), _copy(p), lr, epochs, seconds=20.0)
+        cases.append({"X": X.tolist(), "y": y.tolist(), "params": plain_params(p), "lr": lr,
+                      "epochs": epochs, **result})
+    return cases
+
+
+def record(network: str, exercise: str, namespace: dict) -> dict:
+    """Run the learner's function for one exercise at its hidden points; return the probe."""
+    net = NETWORKS[network]
+    ex = EXERCISES[exercise]
+    fn = namespace.get(ex.function)
+    probe = {"network": network, "exercise": exercise, "function": ex.function}
+    if fn is None:
+        probe["missing"] = f"no function named {ex.function!r} is defined in your notebook"
+        return probe
+    if ex.function == "forward":
+        probe["cases"] = _call_forward(fn, net, exercise)
+    elif ex.function == "backward":
+        probe["cases"] = _call_backward(fn, net, exercise)
+    elif ex.function == "update":
+        probe["cases"] = _call_update(fn, net, exercise)
+    else:
+        probe["cases"] = _call_train(fn, net, exercise, namespace)
+    return probe

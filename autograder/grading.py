@@ -1,0 +1,101 @@
+"""The one call a hidden-test block makes: record, judge, print feedback, return the score.
+
+    score = grade("regression", "hidden_weights", globals(), points=2)
+
+Recording runs the learner's functions at hidden points (exercises.record); judging runs the
+hidden pytest checks on the recorded plain values (hidden_tests/). The score is a plain
+float in [0, points]: nbgrader reads a test cell's last value as its partial credit, and
+a numpy scalar or a value above the cell's points would be misread (REFERENCE.md §4).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from autograder.exercises import EXERCISES, record
+
+HIDDEN_TESTS = Path(__file__).parent / "hidden_tests"
+ASSIGNMENT_NETWORK = {"regression": "regression", "classification": "classification"}
+
+
+@dataclass
+class CheckResult:
+    name: str
+    passed: bool
+    message: str
+
+
+class _Collector:
+    """A pytest plugin that keeps each check's outcome and its assertion message."""
+
+    def __init__(self) -> None:
+        self.results: list[CheckResult] = []
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            exc = call.excinfo.value if call.excinfo else None
+            if exc is None or isinstance(exc, AssertionError):
+                message = str(exc) if exc else ""
+            else:
+                message = f"The grader itself failed on this check ({type(exc).__name__}: {exc}); tell your instructor."
+            self.results.append(CheckResult(item.name, report.passed, message))
+
+
+def run_checks(probe: dict) -> list[CheckResult]:
+    """Run the hidden pytest checks of the probe's exercise, in this process."""
+    collector = _Collector()
+    fd, path = tempfile.mkstemp(suffix=".json", prefix="probe-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(probe, f)
+        args = [str(HIDDEN_TESTS), "--probe", path, "-c", str(HIDDEN_TESTS / "pytest.ini"),
+                "--rootdir", str(HIDDEN_TESTS), "-q", "--tb=no", "-p", "no:warnings", "--capture=no"]
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            pytest.main(args, plugins=[collector])
+    finally:
+        os.unlink(path)
+    return collector.results
+
+
+def _title(check: str) -> str:
+    return check.removeprefix("test_").replace("_", " ")
+
+
+def report(title: str, points: float, score: float, results: list[CheckResult], probe: dict) -> str:
+    lines = [f"{title}: {score:g} / {points:g} points"]
+    for r in results:
+        mark = "✓" if r.passed else "✗"
+        lines.append(f"  {mark} {_title(r.name)}")
+        if not r.passed and r.message:
+            lines.extend("      " + line for line in r.message.splitlines())
+    printed = next((c["printed"] for c in probe.get("cases", []) if c.get("printed")), None)
+    if printed:
+        lines.append("  Your function printed (first lines):")
+        lines.extend("      " + line for line in printed.splitlines()[:5])
+    warned = sorted({w for c in probe.get("cases", []) for w in c.get("warnings", [])})
+    if warned:
+        lines.append("  Warnings raised while your code ran: " + "; ".join(warned[:3]))
+    return "\n".join(lines)
+
+
+def grade(assignment: str, exercise: str, namespace: dict, points: float) -> float:
+    """Grade one exercise of the learner's notebook namespace; print feedback; return the score."""
+    probe = record(ASSIGNMENT_NETWORK[assignment], exercise, namespace)
+    results = run_checks(probe)
+    if not results:
+        results = [CheckResult("grading", False, "No hidden check ran; tell your instructor.")]
+    score = round(float(points) * sum(r.passed for r in results) / len(results), 4)
+    score = float(min(max(score, 0.0), float(points)))
+    print(report(EXERCISES[exercise].title, points, score, results, probe))
+    return score

@@ -1,0 +1,66 @@
+"""Hidden evaluation points: random, seeded, uneven, never the ones a learner sees.
+
+Weights are drawn so that no two are equal and W1 is far from symmetric, inputs have
+x1 ≠ x2, and training sets have sizes other than the seed's 4 rows. That is what makes
+swapped indices, hard-coded sizes and seed-only answers visible (REFERENCE.md §3).
+Seeds are fixed so a regrade gives the same points and the same feedback.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+from autograder.network import Network
+from autograder.oracle import Params
+
+BASE_SEED = 5_2026_1122
+
+def rng_for(*names: str) -> np.random.Generator:
+    return np.random.default_rng([BASE_SEED, zlib.crc32("/".join(names).encode())])
+
+
+def _spread(rng: np.random.Generator, low: float, high: float, size, min_gap: float) -> np.ndarray:
+    """Uniform draws whose values all differ by at least min_gap."""
+    while True:
+        v = rng.uniform(low, high, size)
+        flat = np.sort(v.reshape(-1))
+        if flat.size < 2 or np.min(np.diff(flat)) >= min_gap:
+            return v
+
+
+def params(rng: np.random.Generator, net: Network, scale: float = 0.8) -> Params:
+    n = net.n_in * net.n_hidden + 2 * net.n_hidden + 1
+    v = _spread(rng, -scale, scale, n, min_gap=0.04) * rng.choice([-1.0, 1.0], n)
+    W1 = v[: net.n_in * net.n_hidden].reshape(net.n_in, net.n_hidden)
+    rest = v[net.n_in * net.n_hidden :]
+    return {
+        "W1": W1,
+        "b1": rest[: net.n_hidden] / 2,
+        "W2": rest[net.n_hidden : 2 * net.n_hidden],
+        "b2": np.float64(rest[-1] / 2),
+    }
+
+
+def inputs(rng: np.random.Generator, net: Network, n: int) -> np.ndarray:
+    """n input rows in the course's range (cgpa and profile score, 0–10), x1 ≠ x2."""
+    return np.stack([_spread(rng, 0.5, 9.5, net.n_in, min_gap=0.7) for _ in range(n)])
+
+
+def targets(rng: np.random.Generator, net: Network, n: int) -> np.ndarray:
+    if net.name == "classification":
+        y = rng.integers(0, 2, n).astype(np.float64)
+        y[: min(2, n)] = [1.0, 0.0][: min(2, n)]  # both classes always present
+        return y
+    return rng.uniform(1.0, 10.0, n)
+
+
+def seed_params(net: Network) -> Params:
+    """The course's initialisation (all weights 0.1, biases 0): the point learners see."""
+    return {
+        "W1": np.full((net.n_in, net.n_hidden), 0.1),
+        "b1": np.zeros(net.n_hidden),
+        "W2": np.full(net.n_hidden, 0.1),
+        "b2": np.float64(0.0),
+    }

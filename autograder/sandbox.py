@@ -1,0 +1,138 @@
+"""Call untrusted learner code and turn whatever comes back into plain JSON values.
+
+A call gets a wall-clock limit, its prints and warnings are captured (nbgrader zeroes a cell
+that writes to stderr), and its result is encoded as plain data: the judge never touches a
+learner object, so a patched `__eq__`, `__array__` or `__float__` cannot fool it, and the
+recorded values can be judged in another process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import signal
+import threading
+import traceback
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+CALL_SECONDS = 5.0
+MAX_CAPTURED_CHARS = 2000
+
+
+class CallTimeout(BaseException):
+    """Raised inside learner code when it runs too long (BaseException: `except Exception`
+    in learner code cannot swallow it)."""
+
+
+class _BoundedText(io.TextIOBase):
+    """A write-only text sink that keeps the first MAX_CAPTURED_CHARS characters."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.size = 0
+        self.dropped = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        room = MAX_CAPTURED_CHARS - self.size
+        if room > 0:
+            self.kept.append(text[:room])
+            self.size += min(room, len(text))
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def text(self) -> str:
+        out = "".join(self.kept)
+        return out + (f"\n… ({self.dropped} more characters not shown)" if self.dropped else "")
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals only work in the main thread; the cell timeout still applies
+        return
+
+    def on_alarm(signum, frame):
+        raise CallTimeout()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def encode(value: Any, depth: int = 0) -> dict:
+    """A JSON-safe description of a learner's return value."""
+    if depth > 4:
+        return {"kind": "other", "type": "deeply nested value"}
+    if value is None:
+        return {"kind": "none"}
+    if isinstance(value, bool):
+        return {"kind": "other", "type": "bool"}
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return {"kind": "scalar", "type": type(value).__name__, "value": _float(value)}
+    if type(value) is np.ndarray:
+        if value.dtype.kind not in "fiu":
+            return {"kind": "ndarray", "dtype": str(value.dtype), "shape": list(value.shape), "data": None}
+        data = np.asarray(value, dtype=np.float64)
+        return {
+            "kind": "ndarray",
+            "dtype": str(value.dtype),
+            "shape": list(value.shape),
+            "data": [_float(v) for v in data.reshape(-1)[:10_000]],
+        }
+    if type(value) in (list, tuple):
+        return {"kind": type(value).__name__, "items": [encode(v, depth + 1) for v in value[:100]]}
+    if type(value) is dict:
+        return {"kind": "dict", "items": {str(k): encode(v, depth + 1) for k, v in list(value.items())[:50]}}
+    return {"kind": "other", "type": type(value).__name__}
+
+
+def _float(v) -> float | str:
+    f = float(v)
+    return f if math.isfinite(f) else repr(f)  # "nan", "inf", "-inf" survive strict JSON
+
+
+def decode_float(v: float | str) -> float:
+    return float(v)
+
+
+def call(fn: Any, *args, seconds: float = CALL_SECONDS) -> dict:
+    """Run fn(*args) under limits. Returns {"ok": encoded} or {"error": "..."}, plus any
+    captured output and warnings."""
+    record: dict = {}
+    if not callable(fn):
+        return {"error": f"is not a function (it is a {type(fn).__name__})"}
+    out, err = _BoundedText(), _BoundedText()
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _time_limit(seconds):
+                result = fn(*args)
+            record["ok"] = encode(result)
+        except CallTimeout:
+            record["error"] = f"did not return within {seconds:g} s (an endless loop?)"
+        except NotImplementedError:
+            record["error"] = "is not implemented yet (it raises NotImplementedError)"
+        except RecursionError:
+            record["error"] = "recursed without end (RecursionError)"
+        except Exception as exc:  # learner code may raise anything
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = next((f for f in reversed(frames) if f.filename.startswith("<")), None)
+            line = f" at line {where.lineno} of your cell: {where.line}" if where and where.line else ""
+            record["error"] = f"raised {type(exc).__name__}: {str(exc)[:300]}{line}"
+    printed = (out.text() + err.text()).strip()
+    if printed:
+        record["printed"] = printed[:MAX_CAPTURED_CHARS]
+    if caught:
+        record["warnings"] = sorted({f"{w.category.__name__}: {w.message}"[:200] for w in caught})[:5]
+    return record

@@ -10,10 +10,14 @@ c.CourseDirectory.solution_directory = "solutions"
 
 # Learner code is untrusted: a cell that runs too long is interrupted and scores 0, and
 # grading goes on with the next cell and the next student.
-c.Execute.timeout = 60
+c.Execute.timeout = 15
 c.Execute.interrupt_on_timeout = True
 # No wall-clock timestamps in executed notebooks: solutions/ must regenerate byte for byte.
 c.Execute.record_timing = False
+# A flood of output (a learner printing megabytes) delays IOPub messages; by default nbgrader
+# then fails the whole notebook. Wait longer, and never fail the notebook for it.
+c.Execute.iopub_timeout = 15
+c.Execute.raise_on_iopub_timeout = False
 # A learner can tag a test cell "skip-execution"; nbgrader does not restore tags. Point the
 # skip tag at a name nobody uses so every test cell always runs.
 c.Execute.skip_cells_with_tag = "backprop-course-never-skip-6f1c"
@@ -29,4 +33,30 @@ c.GenerateSolution.preprocessors = [
     "nbgrader.preprocessors.ClearMarkScheme",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbgrader.preprocessors.Execute",
+]
+
+# Warnings a learner's code prints on stderr must not zero a test cell: errors still do.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"[\s\S]"
+# nbgrader's autograde pipeline, plus RequireScore: a test cell that was skipped or whose
+# result was suppressed scores 0 instead of nbgrader's default full credit.
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "autograder.nbgrader_steps.LimitOutputSize",
+    "nbgrader.preprocessors.IgnorePattern",
+    "autograder.nbgrader_steps.RequireScore",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# nbgrader's sanitising pipeline, with DeduplicateCells in place of DeduplicateIds: a
+# duplicated test cell must not lose the student's whole assignment.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "autograder.nbgrader_steps.DeduplicateCells",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
 ]

@@ -7,7 +7,8 @@ variant, the name of the mistake.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Sequence
+import math
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -75,10 +76,27 @@ def _describe(enc: dict) -> str:
 
 
 def close(actual, desired) -> bool:
+    """np.testing.assert_allclose(strict=True) agrees, and so does a plain-Python recount.
+
+    The second opinion matters in the learner's process: a notebook that silenced
+    numpy.testing (to quiet its own visible checks) must not silence the grader too."""
     try:
         np.testing.assert_allclose(actual, desired, rtol=RTOL, atol=ATOL, strict=True)
     except AssertionError:
         return False
+    return _plain_close(actual, desired)
+
+
+def _plain_close(actual, desired) -> bool:
+    a, d = np.asarray(actual, dtype=np.float64), np.asarray(desired, dtype=np.float64)
+    if a.shape != d.shape:
+        return False
+    for x, y in zip(a.reshape(-1).tolist(), d.reshape(-1).tolist(), strict=False):
+        if math.isnan(x) or math.isnan(y):
+            if not (math.isnan(x) and math.isnan(y)):
+                return False
+        elif not abs(x - y) <= ATOL + RTOL * abs(y):
+            return False
     return True
 
 

@@ -8,8 +8,8 @@ names the mistake instead of just saying "wrong".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import sympy as sp
 
@@ -107,7 +107,7 @@ def _hidden_grads_with(net: Network, s: Symbols, replacement) -> dict[str, sp.Ma
     z = sp.Symbol("z2_", real=True)
     f = net.forward_exprs(s)
     dl_dz2 = sp.diff(net.loss(s.y, net.output_activation(z)), z).subs(z, f["z2"])
-    subs = dict(zip(list(s.W2), list(replacement)))
+    subs = dict(zip(list(s.W2), list(replacement), strict=False))
     for name in ("W1", "b1"):
         dz2 = diff_params(f["z2"], s)[name]
         grads[name] = dz2.applyfunc(lambda e: dl_dz2 * e.xreplace(subs))
@@ -116,7 +116,7 @@ def _hidden_grads_with(net: Network, s: Symbols, replacement) -> dict[str, sp.Ma
 
 def _stale_w2(net: Network, s: Symbols):
     grads = gradient_exprs(net, s)
-    updated = [w - s.lr * g for w, g in zip(s.W2, grads["W2"])]
+    updated = [w - s.lr * g for w, g in zip(s.W2, grads["W2"], strict=False)]
     return _hidden_grads_with(net, s, updated)
 
 

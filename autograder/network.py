@@ -11,8 +11,8 @@ Parameter layout (the same in the notebooks):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import sympy as sp
 

@@ -8,8 +8,9 @@ once per process.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Callable, Protocol
+from collections.abc import Callable
+from functools import cache
+from typing import Protocol
 
 import numpy as np
 import sympy as sp
@@ -71,7 +72,7 @@ def _lambdify(s: Symbols, exprs: list[sp.Expr]) -> Callable:
     return sp.lambdify(s.flat(), exprs, modules=_modules(), cse=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled_gradients(net: Network, variant: Variant) -> Callable:
     s = net.symbols()
     grads = variant.derive(net, s)
@@ -79,7 +80,7 @@ def _compiled_gradients(net: Network, variant: Variant) -> Callable:
     return _lambdify(s, flat)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled_forward(net: Network) -> Callable:
     s = net.symbols()
     f = net.forward_exprs(s)

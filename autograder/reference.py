@@ -64,7 +64,7 @@ class Reference:
         net = Reference(self.net, self.variant, lr) if self.variant is not CORRECT else self
         for epoch in range(epochs):
             step_losses = []
-            for xi, yi in zip(X, y):
+            for xi, yi in zip(X, y, strict=False):
                 y_hat, cache = net.forward(xi, params)
                 before = oracle.loss(self.net, xi, yi, params)
                 params = net.update(params, net.backward(yi, y_hat, cache, params), lr)
@@ -98,4 +98,4 @@ LOOP_MISTAKES = {
 
 def full_data_mse(net: Network, X, y, params: Params) -> float:
     """Mean of the per-sample loss over a data set, at fixed parameters."""
-    return float(np.mean([oracle.loss(net, xi, yi, params) for xi, yi in zip(X, y)]))
+    return float(np.mean([oracle.loss(net, xi, yi, params) for xi, yi in zip(X, y, strict=False)]))

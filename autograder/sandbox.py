@@ -15,7 +15,7 @@ import signal
 import threading
 import traceback
 import warnings
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

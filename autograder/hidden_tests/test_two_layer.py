@@ -114,10 +114,10 @@ def test_update_values(probe):
         where_ = [f"update case {k + 1} (lr = {c['lr']:.4g})" for k, c in enumerate(cases)]
         variants = [
             ("gradient ascent", "The gradient must be subtracted: it points uphill, where the loss grows.",
-             lambda: [Reference.update(array_params(c["params"]), array_params(c["grads"]), -c["lr"])[name]
+             lambda name=name: [Reference.update(array_params(c["params"]), array_params(c["grads"]), -c["lr"])[name]
                       for c in cases]),
             ("learning rate missing", "Each step is the gradient scaled by the learning rate.",
-             lambda: [Reference.update(array_params(c["params"]), array_params(c["grads"]), 1.0)[name]
+             lambda name=name: [Reference.update(array_params(c["params"]), array_params(c["grads"]), 1.0)[name]
                       for c in cases]),
         ]
         judge.check_values(f"the new {name}", actual, expected, where_, variants, seed_first=False)

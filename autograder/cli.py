@@ -1,0 +1,155 @@
+"""`backprop-course`: the course's command line.
+
+    backprop-course demo       release both assignments, grade the bundled sample
+                               submissions through nbgrader (SQLite gradebook), print grades
+    backprop-course generate   regenerate release/ and solutions/ from source/
+    backprop-course verify     fail if release/ or solutions/ differ from what nbgrader
+                               generates from source/, or if release/ reveals anything
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import nbformat
+
+from autograder.course import ASSIGNMENTS, REPO, Course, StepFailed, grade_table
+from autograder.samples import BAD, DEMO, Sample
+
+
+def _say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def run_cycle(course: Course, plan: dict[str, Sequence[Sample]], say=_say) -> list[dict[str, str]]:
+    """generate → release → fetch → (student edits) → submit → collect → autograde →
+    generate_feedback → export, with real nbgrader commands, for each assignment of `plan`
+    and its sample students. Returns the rows nbgrader exports."""
+    assignments = [a for a in ASSIGNMENTS if a in plan]
+    for a in assignments:
+        say(f"[instructor] generate_assignment + release_assignment {a}")
+        course.generate(a)
+        course.release(a)
+    for a in assignments:
+        samples = plan[a]
+        for s in samples:
+            path = course.fetch(a, s.student)
+            s.make(a, path / f"{a}.ipynb", course.root / "source" / a / f"{a}.ipynb", path / f"{a}.ipynb")
+            course.submit(a, s.student)
+        say(f"[students]   {len(samples)} students fetched, worked and submitted {a}")
+    for a in assignments:
+        t = time.perf_counter()
+        course.collect(a)
+        course.autograde(a)
+        course.feedback(a)
+        say(f"[instructor] collect + autograde + generate_feedback {a} ({time.perf_counter() - t:.1f} s)")
+    return course.export()
+
+
+def cmd_demo(args) -> int:
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="backprop-demo-"))
+    samples = DEMO + (BAD if args.all_samples else ())
+    course = Course.create(workdir)
+    _say(f"Demo course directory: {course.root}")
+    for s in samples:
+        _say(f"  sample student {s.student}: {s.description}")
+    rows = run_cycle(course, {a: samples for a in ASSIGNMENTS})
+    _say("\nGrades (nbgrader export):\n" + grade_table(rows))
+    _say(f"\nFeedback pages: {course.root / 'feedback'}")
+    return 0
+
+
+def _generate_into(course_root: Path) -> None:
+    course = Course(course_root)
+    for a in ASSIGNMENTS:
+        course.generate(a)
+        course.generate_solution(a)
+
+
+def cmd_generate(args) -> int:
+    root = Path(args.course).resolve()
+    _generate_into(root)
+    (root / "gradebook.db").unlink(missing_ok=True)
+    _say(f"Regenerated release/ and solutions/ in {root}")
+    return 0
+
+
+def leaks(release: Path) -> list[str]:
+    """Anything in release/ that would reveal an answer or the grader."""
+    found = []
+    for path in sorted(release.rglob("*")):
+        if path.is_dir():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for needle in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "autograder", "sympy", "grade("):
+            if needle in text:
+                found.append(f"{path.relative_to(release)}: contains {needle!r}")
+        if path.suffix == ".ipynb":
+            nb = nbformat.read(path, as_version=4)
+            for cell in nb.cells:
+                if cell.cell_type == "code" and cell.get("outputs"):
+                    found.append(f"{path.relative_to(release)}: a cell has stored outputs")
+                    break
+    return found
+
+
+def cmd_verify(args) -> int:
+    root = Path(args.course).resolve()
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="backprop-verify-") as tmp:
+        fresh = Course.create(Path(tmp) / "course", repo=root)
+        _generate_into(fresh.root)
+        for sub in ("release", "solutions"):
+            problems += _tree_diff(root / sub, fresh.root / sub, sub)
+    problems += [f"release/{p}" for p in leaks(root / "release")]
+    for p in problems:
+        _say(f"  ✗ {p}")
+    if problems:
+        _say("release/ or solutions/ is not what nbgrader generates from source/: run `backprop-course generate`.")
+        return 1
+    _say("release/ and solutions/ are exactly what nbgrader generates from source/; release/ reveals nothing.")
+    return 0
+
+
+def _tree_diff(committed: Path, fresh: Path, label: str) -> list[str]:
+    if not committed.is_dir():
+        return [f"{label}/ is missing"]
+    a = {p.relative_to(committed) for p in committed.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    b = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    out = [f"{label}/{p}: not generated by nbgrader" for p in sorted(a - b)]
+    out += [f"{label}/{p}: missing" for p in sorted(b - a)]
+    out += [f"{label}/{p}: differs" for p in sorted(a & b) if not filecmp.cmp(committed / p, fresh / p, shallow=False)]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="backprop-course", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="a full nbgrader cycle on the bundled sample submissions")
+    demo.add_argument("--workdir", help="an empty directory to build the demo course in (default: a new temp dir)")
+    demo.add_argument("--all-samples", action="store_true", help="also grade the misbehaving sample submissions")
+    for name, fn_help in (("generate", "regenerate release/ and solutions/"), ("verify", "check release/ and solutions/")):
+        p = sub.add_parser(name, help=fn_help)
+        p.add_argument("--course", default=str(REPO), help="the course directory (default: this repository)")
+    args = parser.parse_args(argv)
+    handler = {"demo": cmd_demo, "generate": cmd_generate, "verify": cmd_verify}[args.command]
+    try:
+        return handler(args)
+    except StepFailed as exc:
+        print(f"backprop-course {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+

@@ -1,0 +1,79 @@
+"""Our own nbgrader preprocessors: each closes one gap in nbgrader's grading of test cells."""
+
+from __future__ import annotations
+
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.utils import is_grade, is_solution
+
+SCORE_CALL = "from autograder.grading import grade"
+
+
+class RequireScore(NbGraderPreprocessor):
+    """A test cell of ours must end with its score. nbgrader gives FULL credit to a test cell
+    with no result and no error: one that was skipped (a `skip-execution` tag) or whose
+    result display was suppressed by learner code. Such a cell gets an error output here,
+    so it scores 0 with a reason the learner can read."""
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
+        if cell.cell_type != "code" or not is_grade(cell) or is_solution(cell) or SCORE_CALL not in cell.source:
+            return cell, resources
+        kinds = {o.output_type for o in cell.get("outputs", [])}
+        if "execute_result" not in kinds and "error" not in kinds:
+            reason = ("This test cell produced no score: it was not run (a skip tag?) or its result was "
+                      "hidden. It scores 0.")
+            cell.outputs.append(new_output("error", ename="NoScore", evalue=reason, traceback=[reason]))
+            self.log.warning("Test cell %s produced no score", cell.metadata["nbgrader"]["grade_id"])
+        return cell, resources
+
+
+class DeduplicateCells(NbGraderPreprocessor):
+    """Replaces nbgrader's DeduplicateIds. When a learner duplicates a graded cell, only the
+    last copy keeps its nbgrader identity (as in nbgrader) and the others become plain cells.
+    nbgrader 0.9 leaves an empty `nbgrader` dict on them, which then crashes OverwriteCells
+    and loses that student's whole assignment; here the key is removed instead."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict):
+        seen: set[str] = set()
+        for cell in reversed(nb.cells):
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id is None:
+                continue
+            if grade_id in seen:
+                self.log.warning("Cell %s appears more than once; ignoring the earlier copy", grade_id)
+                del cell.metadata["nbgrader"]
+                cell.source = f"# (A duplicate of cell {grade_id}: ignored by the grader.)\n" + cell.source
+            seen.add(grade_id)
+        return nb, resources
+
+
+class LimitOutputSize(NbGraderPreprocessor):
+    """Cuts every cell's text output to a few thousand characters. nbgrader's LimitOutput
+    counts lines, so one line of a megabyte (or a million prints) would go into the
+    autograded notebook, the feedback page and the gradebook whole."""
+
+    max_chars = 5000
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
+        if cell.cell_type != "code":
+            return cell, resources
+        kept, used, dropped = [], 0, 0
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream":
+                text = out.text
+                room = max(self.max_chars - used, 0)
+                if len(text) > room:
+                    dropped += len(text) - room
+                    text = text[:room]
+                used += len(text)
+                if text:
+                    out.text = text
+                    kept.append(out)
+            else:
+                kept.append(out)
+        if dropped:
+            kept.append(new_output("stream", name="stdout",
+                                   text=f"\n… [{dropped} more characters of output cut by the grader]\n"))
+        cell.outputs = kept
+        return cell, resources

@@ -1,0 +1,139 @@
+"""Sample submissions, made from the real notebooks so they can never drift from them.
+
+A sample is a recipe applied to the release notebook a student fetched: fill in the
+solution cells from `source/` (or not), then edit it the way a real learner might: a planted
+mistake, an endless loop, a deleted test cell. The demo grades the first three; the tests
+grade them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+Edit = Callable[[NotebookNode], None]
+
+
+def _grade_id(cell) -> str | None:
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def _cell(nb: NotebookNode, grade_id: str):
+    for cell in nb.cells:
+        if _grade_id(cell) == grade_id:
+            return cell
+    raise KeyError(f"the notebook has no cell {grade_id!r}")
+
+
+def solution_code(source_nb: NotebookNode) -> dict[str, str]:
+    """The instructor's solution of every solution cell, without the nbgrader markers."""
+    out = {}
+    for cell in source_nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            lines = [ln for ln in cell.source.splitlines() if "### BEGIN SOLUTION" not in ln
+                     and "### END SOLUTION" not in ln]
+            out[_grade_id(cell)] = "\n".join(lines)
+    return out
+
+
+def replace(grade_id: str, old: str, new: str) -> Edit:
+    def edit(nb: NotebookNode) -> None:
+        cell = _cell(nb, grade_id)
+        if old not in cell.source:
+            raise ValueError(f"sample recipe is stale: {old!r} is not in cell {grade_id!r}")
+        cell.source = cell.source.replace(old, new)
+
+    return edit
+
+
+def append(grade_id: str, code: str) -> Edit:
+    def edit(nb: NotebookNode) -> None:
+        cell = _cell(nb, grade_id)
+        cell.source = cell.source + "\n" + code
+
+    return edit
+
+
+def delete_cell(grade_id: str) -> Edit:
+    def edit(nb: NotebookNode) -> None:
+        nb.cells.remove(_cell(nb, grade_id))
+
+    return edit
+
+
+def duplicate_cell(grade_id: str) -> Edit:
+    def edit(nb: NotebookNode) -> None:
+        cell = _cell(nb, grade_id)
+        nb.cells.insert(nb.cells.index(cell) + 1, nbformat.from_dict(cell))
+
+    return edit
+
+
+def add_tag(grade_id: str, tag: str) -> Edit:
+    def edit(nb: NotebookNode) -> None:
+        cell = _cell(nb, grade_id)
+        cell.metadata.setdefault("tags", []).append(tag)
+
+    return edit
+
+
+@dataclass(frozen=True)
+class Sample:
+    student: str
+    description: str
+    solved: bool = True
+    edits: dict[str, tuple[Edit, ...]] = field(default_factory=dict)  # per assignment
+
+    def make(self, assignment: str, release_nb: Path, source_nb: Path, dest: Path) -> None:
+        nb = nbformat.read(release_nb, as_version=4)
+        if self.solved:
+            for grade_id, code in solution_code(nbformat.read(source_nb, as_version=4)).items():
+                _cell(nb, grade_id).source = code
+        for edit in self.edits.get(assignment, ()):
+            edit(nb)
+        nbformat.write(nb, dest)
+
+
+def _both(*edits: Edit) -> dict[str, tuple[Edit, ...]]:
+    return {"regression": edits, "classification": edits}
+
+
+DEMO = (
+    Sample("ada", "correct solution"),
+    Sample("ben", "untouched release", solved=False),
+    Sample(
+        "cy",
+        "one planted mistake in the hidden layer",
+        edits={
+            "regression": (replace("backward", "np.outer(x, dz1)", "np.outer(dz1, x)"),),
+            "classification": (replace("backward", "dh * h * (1.0 - h)", 'dh * cache["z1"] * (1.0 - cache["z1"])'),),
+        },
+    ),
+)
+
+BAD = (
+    Sample("dan", "endless loop in update", edits=_both(replace("update", "return {name:", "while True:\n        pass\n    return {name:"))),
+    Sample("eve", "gradients returned as lists", edits=_both(
+        replace("backward", 'return {"W1": dW1, "b1": db1, "W2": dW2,',
+                'return {"W1": dW1.tolist(), "b1": db1.tolist(), "W2": dW2.tolist(),'))),
+    Sample("fay", "NaN gradients and a wrong shape", edits=_both(
+        replace("backward", "dW2 = dz2 * h", "dW2 = dz2 * h * np.nan"),
+        replace("backward", "np.outer(x, dz1)", "np.outer(x, dz1).ravel()"))),
+    Sample("gus", "backward raises", edits=_both(replace("backward", 'x, h = cache["x"], cache["h"]', 'x, h = cache["x"], cache["a1"]'))),
+    Sample("hal", "prints megabytes and warns on stderr", edits=_both(
+        replace("forward", "z1 = x @", 'print("spam " * 200_000); import warnings; warnings.warn("noise")\n    z1 = x @'),
+        append("forward", 'print("top-level spam " * 100_000)'))),
+    Sample("ivy", "deleted a test cell", edits=_both(delete_cell("test_hidden_weights"))),
+    Sample("jon", "duplicated a test cell", edits=_both(duplicate_cell("test_output_bias"))),
+    Sample("kim", "tagged test cells skip-execution, with no code", solved=False,
+           edits=_both(*(add_tag(t, "skip-execution") for t in ("test_forward", "test_output_weights", "test_update")))),
+    Sample("lou", "silenced numpy's checks, with wrong gradients", edits=_both(
+        append("forward", "np.testing.assert_allclose = lambda *a, **k: None"),
+        replace("backward", "dW2 = dz2 * h", "dW2 = 0.5 * dz2 * h"))),
+)
+
+SAMPLES = {s.student: s for s in DEMO + BAD}

@@ -128,5 +128,6 @@ def grade_table(rows: list[dict[str, str]]) -> str:
     cols = [max(len(a), 7) for a in assignments]
     lines = ["  ".join(["student".ljust(width)] + [a.rjust(w) for a, w in zip(assignments, cols, strict=False)])]
     for s in students:
-        lines.append("  ".join([s.ljust(width)] + [score.get((s, a), "-").rjust(w) for a, w in zip(assignments, cols, strict=False)]))
+        cells = [score.get((s, a), "-").rjust(w) for a, w in zip(assignments, cols, strict=True)]
+        lines.append("  ".join([s.ljust(width)] + cells))
     return "\n".join(lines)

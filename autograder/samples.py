@@ -116,14 +116,16 @@ DEMO = (
 )
 
 BAD = (
-    Sample("dan", "endless loop in update", edits=_both(replace("update", "return {name:", "while True:\n        pass\n    return {name:"))),
+    Sample("dan", "endless loop in update",
+           edits=_both(replace("update", "return {name:", "while True:\n        pass\n    return {name:"))),
     Sample("eve", "gradients returned as lists", edits=_both(
         replace("backward", 'return {"W1": dW1, "b1": db1, "W2": dW2,',
                 'return {"W1": dW1.tolist(), "b1": db1.tolist(), "W2": dW2.tolist(),'))),
     Sample("fay", "NaN gradients and a wrong shape", edits=_both(
         replace("backward", "dW2 = dz2 * h", "dW2 = dz2 * h * np.nan"),
         replace("backward", "np.outer(x, dz1)", "np.outer(x, dz1).ravel()"))),
-    Sample("gus", "backward raises", edits=_both(replace("backward", 'x, h = cache["x"], cache["h"]', 'x, h = cache["x"], cache["a1"]'))),
+    Sample("gus", "backward raises",
+           edits=_both(replace("backward", 'x, h = cache["x"], cache["h"]', 'x, h = cache["x"], cache["a1"]'))),
     Sample("hal", "prints megabytes and warns on stderr", edits=_both(
         replace("forward", "z1 = x @", 'print("spam " * 200_000); import warnings; warnings.warn("noise")\n    z1 = x @'),
         append("forward", 'print("top-level spam " * 100_000)'))),

@@ -12,9 +12,11 @@ import contextlib
 import io
 import math
 import signal
+import sys
 import threading
 import traceback
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -106,6 +108,18 @@ def decode_float(v: float | str) -> float:
     return float(v)
 
 
+_NOT_LEARNER = (str(Path(__file__).resolve().parent), sys.prefix, sys.base_prefix)
+
+
+def _where(exc: BaseException) -> str:
+    """' at line N: <code>' for the innermost frame in the learner's own code."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_NOT_LEARNER)]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f" (at line {f.lineno} of your code: {f.line.strip()})" if f.line else f" (at line {f.lineno} of your code)"
+
+
 def call(fn: Any, *args, seconds: float = CALL_SECONDS) -> dict:
     """Run fn(*args) under limits. Returns {"ok": encoded} or {"error": "..."}, plus any
     captured output and warnings."""
@@ -126,10 +140,7 @@ def call(fn: Any, *args, seconds: float = CALL_SECONDS) -> dict:
         except RecursionError:
             record["error"] = "recursed without end (RecursionError)"
         except Exception as exc:  # learner code may raise anything
-            frames = traceback.extract_tb(exc.__traceback__)
-            where = next((f for f in reversed(frames) if f.filename.startswith("<")), None)
-            line = f" at line {where.lineno} of your cell: {where.line}" if where and where.line else ""
-            record["error"] = f"raised {type(exc).__name__}: {str(exc)[:300]}{line}"
+            record["error"] = f"raised {type(exc).__name__}: {str(exc)[:300]}{_where(exc)}"
     printed = (out.text() + err.text()).strip()
     if printed:
         record["printed"] = printed[:MAX_CAPTURED_CHARS]

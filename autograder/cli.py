@@ -91,7 +91,11 @@ def leaks(release: Path) -> list[str]:
             if needle in text:
                 found.append(f"{path.relative_to(release)}: contains {needle!r}")
         if path.suffix == ".ipynb":
-            nb = nbformat.read(path, as_version=4)
+            try:
+                nb = nbformat.read(path, as_version=4)
+            except Exception as exc:  # any unreadable notebook is a finding, not a crash
+                found.append(f"{path.relative_to(release)}: not a readable notebook ({type(exc).__name__})")
+                continue
             for cell in nb.cells:
                 if cell.cell_type == "code" and cell.get("outputs"):
                     found.append(f"{path.relative_to(release)}: a cell has stored outputs")

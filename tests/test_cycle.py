@@ -1,0 +1,81 @@
+"""The whole nbgrader cycle, for real, in a temp course directory: generate → release →
+fetch → submit (many students) → collect → autograde → generate_feedback → export."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from autograder.cli import run_cycle
+from autograder.course import Course
+from autograder.samples import BAD, DEMO
+
+pytestmark = pytest.mark.cycle
+
+EXPECTED = {  # (student, assignment) -> score out of 10
+    ("ada", "regression"): 10, ("ada", "classification"): 10,   # the solution
+    ("ben", "regression"): 0, ("ben", "classification"): 0,     # the untouched release
+    ("cy", "regression"): 8, ("cy", "classification"): 7,       # one planted mistake
+    ("dan", "regression"): 9,   # endless loop in update: update 0, the rest graded
+    ("eve", "regression"): 5,   # gradients as lists: the four gradient groups 0
+    ("fay", "regression"): 6,   # NaN ∂L/∂W2 and a flattened ∂L/∂W1
+    ("gus", "regression"): 5,   # backward raises
+    ("hal", "regression"): 10,  # floods output and warns: no penalty
+    ("ivy", "regression"): 10,  # deleted test cell: put back and graded
+    ("jon", "regression"): 10,  # duplicated test cell: no crash, graded once
+    ("kim", "regression"): 0,   # skip-execution tags on test cells, no code: still 0
+    ("lou", "regression"): 8,   # silenced numpy.testing, wrong ∂L/∂W2
+}
+
+
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory):
+    course = Course.create(tmp_path_factory.mktemp("cycle") / "course")
+    rows = run_cycle(course, {"regression": DEMO + BAD, "classification": DEMO}, say=lambda msg: None)
+    return course, {(r["student_id"], r["assignment"]): float(r["score"]) for r in rows}
+
+
+def test_every_submission_is_graded_with_the_expected_score(cycle):
+    _, scores = cycle
+    assert scores == {k: float(v) for k, v in EXPECTED.items()}
+
+
+def feedback(course: Course, student: str, assignment: str) -> str:
+    return (course.root / "feedback" / student / assignment / f"{assignment}.html").read_text(encoding="utf-8")
+
+
+def test_feedback_names_the_planted_mistake(cycle):
+    course, _ = cycle
+    assert "This matches a known mistake: swapped W1 indices." in feedback(course, "cy", "regression")
+    assert "This matches a known mistake: sigmoid derivative at z." in feedback(course, "cy", "classification")
+
+
+def test_feedback_gives_reasons_for_bad_submissions(cycle):
+    course, _ = cycle
+    assert "did not return within 5 s" in feedback(course, "dan", "regression")
+    assert "is a Python list; return a numpy array" in feedback(course, "eve", "regression")
+    assert "This test cell produced no score" in feedback(course, "kim", "regression")
+    assert "was missing from the submission" in feedback(course, "ivy", "regression")
+    assert "more characters of output cut by the grader" in feedback(course, "hal", "regression")
+
+
+def test_no_hidden_test_code_in_any_feedback(cycle):
+    course, _ = cycle
+    pages = list((course.root / "feedback").rglob("*.html"))
+    assert len(pages) == 12 + 3
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "BEGIN HIDDEN TESTS" not in text and "autograder" not in text, page
+
+
+def test_feedback_pages_are_small(cycle):
+    course, _ = cycle
+    for page in (course.root / "feedback").rglob("*.html"):
+        assert page.stat().st_size < 2_000_000, page
+
+
+def test_autograded_notebooks_keep_partial_credit_as_plain_floats(cycle):
+    course, _ = cycle
+    text = Path(course.root / "autograded" / "cy" / "regression" / "regression.ipynb").read_text(encoding="utf-8")
+    assert "np.float64(" not in text
+    assert re.search(r'"text/plain": "0.0"', text)

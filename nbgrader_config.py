@@ -61,9 +61,11 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 # Feedback is built from the autograded notebooks, which hold the hidden-test blocks again:
-# clear them first, so feedback shows the checks' messages and never their code.
+# clear them first, and cut tracebacks (they quote the cell's source), so feedback shows the
+# checks' messages and never their code.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.ClearHiddenTests",
+    "autograder.nbgrader_steps.ScrubTracebacks",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -77,3 +77,16 @@ class LimitOutputSize(NbGraderPreprocessor):
                                    text=f"\n… [{dropped} more characters of output cut by the grader]\n"))
         cell.outputs = kept
         return cell, resources
+
+
+class ScrubTracebacks(NbGraderPreprocessor):
+    """For feedback: an error in a test cell keeps its name and message but loses its
+    traceback, which IPython draws with the cell's source, hidden-test lines included
+    (nbgrader issues #917 and #1363)."""
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
+        if cell.cell_type == "code" and is_grade(cell):
+            for out in cell.get("outputs", []):
+                if out.output_type == "error":
+                    out.traceback = [f"{out.ename}: {out.evalue}"]
+        return cell, resources

@@ -133,6 +133,8 @@ BAD = (
     Sample("jon", "duplicated a test cell", edits=_both(duplicate_cell("test_output_bias"))),
     Sample("kim", "tagged test cells skip-execution, with no code", solved=False,
            edits=_both(*(add_tag(t, "skip-execution") for t in ("test_forward", "test_output_weights", "test_update")))),
+    Sample("max", "hid every result display (sys.displayhook), with no code", solved=False,
+           edits=_both(append("forward", "import sys\nsys.displayhook = lambda value: None"))),
     Sample("lou", "silenced numpy's checks, with wrong gradients", edits=_both(
         append("forward", "np.testing.assert_allclose = lambda *a, **k: None"),
         replace("backward", "dW2 = dz2 * h", "dW2 = 0.5 * dz2 * h"))),

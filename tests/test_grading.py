@@ -111,7 +111,8 @@ def test_hard_coded_data_size_fails_the_loop(learner, capsys):
 
 
 def test_update_mistakes(learner, capsys):
-    ascent = learner("regression", planted(replace("update", "params[name] - lr * grads[name]", "params[name] + lr * grads[name]")))
+    flip = replace("update", "params[name] - lr * grads[name]", "params[name] + lr * grads[name]")
+    ascent = learner("regression", planted(flip))
     assert grade("regression", "update", ascent, 1) == 0.5  # values wrong, inputs untouched
     assert "known mistake: gradient ascent" in capsys.readouterr().out
     in_place = planted(replace("update", "return {name: params[name] - lr * grads[name] for name in params}",

@@ -31,7 +31,7 @@ def closed_form(net, x, y, p):
 @pytest.mark.parametrize("net", [REGRESSION, CLASSIFICATION], ids=lambda n: n.name)
 def test_oracle_matches_closed_form_at_random_points(net):
     rng = points.rng_for("tests", net.name)
-    for x, y in zip(points.inputs(rng, net, 6), points.targets(rng, net, 6)):
+    for x, y in zip(points.inputs(rng, net, 6), points.targets(rng, net, 6), strict=True):
         p = points.params(rng, net)
         got = oracle.gradients(net, x, y, p)
         want = closed_form(net, x, y, p)

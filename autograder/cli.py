@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -37,12 +38,15 @@ def run_cycle(course: Course, plan: dict[str, Sequence[Sample]], say=_say) -> li
         course.generate(a)
         course.release(a)
     for a in assignments:
-        samples = plan[a]
-        for s in samples:
+
+        def work(s: Sample, a=a) -> None:
             path = course.fetch(a, s.student)
             s.make(a, path / f"{a}.ipynb", course.root / "source" / a / f"{a}.ipynb", path / f"{a}.ipynb")
             course.submit(a, s.student)
-        say(f"[students]   {len(samples)} students fetched, worked and submitted {a}")
+
+        with ThreadPoolExecutor(max_workers=4) as pool:  # students work in parallel
+            list(pool.map(work, plan[a]))
+        say(f"[students]   {len(plan[a])} students fetched, worked and submitted {a}")
     for a in assignments:
         t = time.perf_counter()
         course.collect(a)

@@ -58,6 +58,14 @@ def append(grade_id: str, code: str) -> Edit:
     return edit
 
 
+def prepend(grade_id: str, code: str) -> Edit:
+    def edit(nb: NotebookNode) -> None:
+        cell = _cell(nb, grade_id)
+        cell.source = code + "\n" + cell.source
+
+    return edit
+
+
 def delete_cell(grade_id: str) -> Edit:
     def edit(nb: NotebookNode) -> None:
         nb.cells.remove(_cell(nb, grade_id))
@@ -133,8 +141,9 @@ BAD = (
     Sample("jon", "duplicated a test cell", edits=_both(duplicate_cell("test_output_bias"))),
     Sample("kim", "tagged test cells skip-execution, with no code", solved=False,
            edits=_both(*(add_tag(t, "skip-execution") for t in ("test_forward", "test_output_weights", "test_update")))),
-    Sample("max", "hid every result display (sys.displayhook), with no code", solved=False,
-           edits=_both(append("forward", "import sys\nsys.displayhook = lambda value: None"))),
+    Sample("max", "no code; hid every cell result and silenced the visible checks", solved=False,
+           edits=_both(prepend("forward", 'get_ipython().ast_node_interactivity = "none"\n'
+                                          "check_forward = check_gradient = check_update = check_train = lambda *a, **k: None"))),
     Sample("lou", "silenced numpy's checks, with wrong gradients", edits=_both(
         append("forward", "np.testing.assert_allclose = lambda *a, **k: None"),
         replace("backward", "dW2 = dz2 * h", "dW2 = 0.5 * dz2 * h"))),

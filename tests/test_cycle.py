@@ -23,7 +23,7 @@ EXPECTED = {  # (student, assignment) -> score out of 10
     ("jon", "regression"): 10,  # duplicated test cell: no crash, graded once
     ("kim", "regression"): 0,   # skip-execution tags on test cells, no code: still 0
     ("lou", "regression"): 8,   # silenced numpy.testing, wrong ∂L/∂W2
-    ("max", "regression"): 0,   # suppressed result display, no code: still 0 (nbgrader alone: full marks)
+    ("max", "regression"): 0,   # no code, results hidden, checks silenced: 0 (nbgrader alone: full marks)
 }
 
 
@@ -82,4 +82,7 @@ def test_test_cells_score_with_plain_floats(cycle):
         for o in c.outputs if o.output_type == "execute_result"
     }
     assert results == {"test_forward": "1.0", "test_output_weights": "2.0", "test_output_bias": "1.0",
-                       "test_hidden_weights": "0.0", "test_hidden_biases": "1.0", "test_update": "1.0", "test_train": "2.0"}
+                       "test_hidden_biases": "1.0", "test_update": "1.0", "test_train": "2.0"}
+    # the swapped indices also fail the visible finite-difference check: an error, so 0
+    w1 = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_hidden_weights")
+    assert [o.ename for o in w1.outputs if o.output_type == "error"] == ["AssertionError"]

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from autograder.exercises import EXERCISES, record
+from autograder.sandbox import grader_references
 
 HIDDEN_TESTS = Path(__file__).parent / "hidden_tests"
 ASSIGNMENT_NETWORK = {"regression": "regression", "classification": "classification"}
@@ -91,6 +92,12 @@ def report(title: str, points: float, score: float, results: list[CheckResult], 
 
 def grade(assignment: str, exercise: str, namespace: dict, points: float) -> float:
     """Grade one exercise of the learner's notebook namespace; print feedback; return the score."""
+    borrowed = grader_references(namespace)
+    if borrowed:
+        print(f"{EXERCISES[exercise].title}: 0 / {points:g} points\n"
+              f"  ✗ your notebook holds the grader's own code: {', '.join(borrowed[:3])}. "
+              "Compute the answers yourself.")
+        return 0.0
     probe = record(ASSIGNMENT_NETWORK[assignment], exercise, namespace)
     results = run_checks(probe)
     if not results:

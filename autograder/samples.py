@@ -144,6 +144,14 @@ BAD = (
     Sample("max", "no code; hid every cell result and silenced the visible checks", solved=False,
            edits=_both(prepend("forward", 'get_ipython().ast_node_interactivity = "none"\n'
                                           "check_forward = check_gradient = check_update = check_train = lambda *a, **k: None"))),
+    Sample("ned", "calls the grader's oracle instead of deriving", edits={
+        a: (prepend("backward", "from autograder import oracle as _oracle\nfrom autograder.network import NETWORKS as _NETS"),
+            replace("backward", 'x, h = cache["x"], cache["h"]',
+                    f'return _oracle.gradients(_NETS["{a}"], cache["x"], y, params)'))
+        for a in ("regression", "classification")
+    }),
+    Sample("oz", "imports the grader inside backward", edits=_both(
+        replace("backward", 'x, h = cache["x"], cache["h"]', 'import autograder.oracle\n    x, h = cache["x"], cache["h"]'))),
     Sample("lou", "silenced numpy's checks, with wrong gradients", edits=_both(
         append("forward", "np.testing.assert_allclose = lambda *a, **k: None"),
         replace("backward", "dW2 = dz2 * h", "dW2 = 0.5 * dz2 * h"))),

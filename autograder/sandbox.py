@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 import traceback
+import types
 import warnings
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,64 @@ def decode_float(v: float | str) -> float:
     return float(v)
 
 
+GRADER = "autograder"
+
+
+class _GraderImportBlocker:
+    """A meta-path finder that refuses the grader's own modules to learner code."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == GRADER or name.startswith(GRADER + "."):
+            raise ImportError("the grader's modules are not available to your code")
+        return None
+
+
+@contextlib.contextmanager
+def _grader_hidden():
+    """While learner code runs, `import autograder…` fails: the cached modules are set aside
+    and a finder refuses to load them again. Our own frames keep their references."""
+    hidden = {k: sys.modules.pop(k) for k in list(sys.modules) if k == GRADER or k.startswith(GRADER + ".")}
+    blocker = _GraderImportBlocker()
+    sys.meta_path.insert(0, blocker)
+    try:
+        yield
+    finally:
+        sys.meta_path[:] = [f for f in sys.meta_path if f is not blocker]
+        sys.modules.update(hidden)
+
+
+def _from_grader(obj) -> str | None:
+    name = getattr(obj, "__name__", "") if isinstance(obj, types.ModuleType) else getattr(obj, "__module__", "")
+    return name if isinstance(name, str) and (name == GRADER or name.startswith(GRADER + ".")) else None
+
+
+def grader_references(namespace: dict, allowed: tuple[str, ...] = ("grade",)) -> list[str]:
+    """Names in the learner's namespace (and in its functions' defaults and closures) that
+    hold the grader's modules or functions: a solution that calls the oracle is no solution."""
+    found = []
+    for name, value in list(namespace.items()):
+        if name in allowed or name.startswith("__"):
+            continue
+        inner = [value]
+        if isinstance(value, types.FunctionType):
+            inner += list(value.__defaults__ or ()) + list((value.__kwdefaults__ or {}).values())
+            inner += [c.cell_contents for c in (value.__closure__ or ()) if _has_contents(c)]
+        for obj in inner:
+            module = _from_grader(obj)
+            if module:
+                found.append(f"{name} ({module})")
+                break
+    return found
+
+
+def _has_contents(cell) -> bool:
+    try:
+        _ = cell.cell_contents
+    except ValueError:
+        return False
+    return True
+
+
 _NOT_LEARNER = (str(Path(__file__).resolve().parent), sys.prefix, sys.base_prefix)
 
 
@@ -130,7 +189,8 @@ def call(fn: Any, *args, seconds: float = CALL_SECONDS) -> dict:
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
         warnings.simplefilter("always")
         try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _time_limit(seconds):
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _grader_hidden(), \
+                    _time_limit(seconds):
                 result = fn(*args)
             record["ok"] = encode(result)
         except CallTimeout:

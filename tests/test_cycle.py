@@ -22,6 +22,8 @@ EXPECTED = {  # (student, assignment) -> score out of 10
     ("ivy", "regression"): 10,  # deleted test cell: put back and graded
     ("jon", "regression"): 10,  # duplicated test cell: no crash, graded once
     ("kim", "regression"): 0,   # skip-execution tags on test cells, no code: still 0
+    ("ned", "regression"): 0,   # imports the grader's oracle at top level: 0 everywhere
+    ("oz", "regression"): 4,    # imports the grader inside backward: refused, gradient groups 0
     ("lou", "regression"): 8,   # silenced numpy.testing, wrong ∂L/∂W2
     ("max", "regression"): 0,   # no code, results hidden, checks silenced: 0 (nbgrader alone: full marks)
 }
@@ -61,7 +63,7 @@ def test_feedback_gives_reasons_for_bad_submissions(cycle):
 def test_no_hidden_test_code_in_any_feedback(cycle):
     course, _ = cycle
     pages = list((course.root / "feedback").rglob("*.html"))
-    assert len(pages) == 13 + 3
+    assert len(pages) == 15 + 3
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert "BEGIN HIDDEN TESTS" not in text and "autograder" not in text, page

@@ -137,6 +137,16 @@ def test_bad_submissions_get_a_reason(learner, capsys, student):
     assert words in capsys.readouterr().out
 
 
+def test_calling_the_grader_instead_of_deriving_scores_zero(learner, capsys):
+    ns = learner("regression", "ned")
+    assert grade("regression", "output_weights", ns, 2) == 0.0
+    assert "your notebook holds the grader's own code: _oracle (autograder.oracle)" in capsys.readouterr().out
+    ns = learner("regression", "oz")
+    assert grade("regression", "hidden_weights", ns, 2) == 0.0
+    assert "raised ImportError: the grader's modules are not available to your code" in capsys.readouterr().out
+    import autograder.oracle  # noqa: F401  the grader's own imports still work afterwards
+
+
 def test_nan_gradient_is_reported_as_wrong(learner, capsys):
     assert grade("regression", "output_weights", learner("regression", "fay"), 2) == 0.0
     assert "got      [nan, nan]" in capsys.readouterr().out

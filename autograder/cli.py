@@ -5,6 +5,7 @@
     backprop-course generate   regenerate release/ and solutions/ from source/
     backprop-course verify     fail if release/ or solutions/ differ from what nbgrader
                                generates from source/, or if release/ reveals anything
+    backprop-course bench      time nbgrader autograde with and without the hidden checks
 """
 
 from __future__ import annotations
@@ -66,6 +67,14 @@ def cmd_demo(args) -> int:
     rows = run_cycle(course, {a: samples for a in ASSIGNMENTS})
     _say("\nGrades (nbgrader export):\n" + grade_table(rows))
     _say(f"\nFeedback pages: {course.root / 'feedback'}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from autograder import bench
+
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="backprop-bench-"))
+    _say(bench.run(workdir, args.assignment, args.students))
     return 0
 
 
@@ -143,11 +152,15 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="a full nbgrader cycle on the bundled sample submissions")
     demo.add_argument("--workdir", help="an empty directory to build the demo course in (default: a new temp dir)")
     demo.add_argument("--all-samples", action="store_true", help="also grade the misbehaving sample submissions")
+    bench = sub.add_parser("bench", help="time nbgrader autograde with and without the hidden checks")
+    bench.add_argument("--students", type=int, default=10)
+    bench.add_argument("--assignment", default="regression", choices=ASSIGNMENTS)
+    bench.add_argument("--workdir", help="an empty directory for the two benchmark courses")
     for name, fn_help in (("generate", "regenerate release/ and solutions/"), ("verify", "check release/ and solutions/")):
         p = sub.add_parser(name, help=fn_help)
         p.add_argument("--course", default=str(REPO), help="the course directory (default: this repository)")
     args = parser.parse_args(argv)
-    handler = {"demo": cmd_demo, "generate": cmd_generate, "verify": cmd_verify}[args.command]
+    handler = {"demo": cmd_demo, "generate": cmd_generate, "verify": cmd_verify, "bench": cmd_bench}[args.command]
     try:
         return handler(args)
     except StepFailed as exc:

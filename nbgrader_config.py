@@ -33,6 +33,7 @@ c.GenerateSolution.preprocessors = [
     "nbgrader.preprocessors.ClearMarkScheme",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbgrader.preprocessors.Execute",
+    "autograder.nbgrader_steps.CoalesceStreams",
 ]
 
 # Warnings a learner's code prints on stderr must not zero a test cell: errors still do.

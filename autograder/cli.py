@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder import quiz
 from autograder.course import ASSIGNMENTS, REPO, Course, StepFailed, grade_table
 from autograder.samples import BAD, DEMO, Sample
 
@@ -64,7 +65,9 @@ def cmd_demo(args) -> int:
     _say(f"Demo course directory: {course.root}")
     for s in samples:
         _say(f"  sample student {s.student}: {s.description}")
-    rows = run_cycle(course, {a: samples for a in ASSIGNMENTS})
+    plan = {a: samples for a in ASSIGNMENTS if a != "quiz"}
+    plan["quiz"] = DEMO
+    rows = run_cycle(course, plan)
     _say("\nGrades (nbgrader export):\n" + grade_table(rows))
     _say(f"\nFeedback pages: {course.root / 'feedback'}")
     return 0
@@ -87,6 +90,9 @@ def _generate_into(course_root: Path) -> None:
 
 def cmd_generate(args) -> int:
     root = Path(args.course).resolve()
+    if not (root / "source").is_dir():
+        raise StepFailed(f"{root} is not a course directory (it needs source/ and nbgrader_config.py)")
+    quiz.write(root)  # the quiz is generated from the interview-question banks
     _generate_into(root)
     (root / "gradebook.db").unlink(missing_ok=True)
     _say(f"Regenerated release/ and solutions/ in {root}")
@@ -125,6 +131,8 @@ def cmd_verify(args) -> int:
         for sub in ("release", "solutions"):
             problems += _tree_diff(root / sub, fresh.root / sub, sub)
     problems += [f"release/{p}" for p in leaks(root / "release")]
+    if (root / "interview_questions").is_dir() and not quiz.is_current(root):
+        problems.append("source/quiz/quiz.ipynb is not what the interview-question banks generate")
     for p in problems:
         _say(f"  ✗ {p}")
     if problems:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-ASSIGNMENTS = ("regression", "classification")  # in course order
+ASSIGNMENTS = ("regression", "classification", "quiz")  # in course order
 COURSE_ID = "backprop"
 
 

@@ -94,15 +94,20 @@ def grade(assignment: str, exercise: str, namespace: dict, points: float) -> flo
     """Grade one exercise of the learner's notebook namespace; print feedback; return the score."""
     borrowed = grader_references(namespace)
     if borrowed:
-        print(f"{EXERCISES[exercise].title}: 0 / {points:g} points\n"
+        print(f"{exercise}: 0 / {points:g} points\n"
               f"  ✗ your notebook holds the grader's own code: {', '.join(borrowed[:3])}. "
               "Compute the answers yourself.")
         return 0.0
-    probe = record(ASSIGNMENT_NETWORK[assignment], exercise, namespace)
+    if assignment == "quiz":
+        from autograder import quiz
+
+        probe, title = quiz.record(exercise, namespace), f"Question {exercise}"
+    else:
+        probe, title = record(ASSIGNMENT_NETWORK[assignment], exercise, namespace), EXERCISES[exercise].title
     results = run_checks(probe)
     if not results:
         results = [CheckResult("grading", False, "No hidden check ran; tell your instructor.")]
     score = round(float(points) * sum(r.passed for r in results) / len(results), 4)
     score = float(min(max(score, 0.0), float(points)))
-    print(report(EXERCISES[exercise].title, points, score, results, probe))
+    print(report(title, points, score, results, probe))
     return score

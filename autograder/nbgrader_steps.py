@@ -90,3 +90,23 @@ class ScrubTracebacks(NbGraderPreprocessor):
                 if out.output_type == "error":
                     out.traceback = [f"{out.ename}: {out.evalue}"]
         return cell, resources
+
+
+class CoalesceStreams(NbGraderPreprocessor):
+    """Merges consecutive stdout (or stderr) outputs of a cell into one. How a kernel splits a
+    print across messages depends on timing; without this, generate_solution would not give
+    the same solutions/ twice."""
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
+        if cell.cell_type != "code":
+            return cell, resources
+        merged: list = []
+        for out in cell.get("outputs", []):
+            prev = merged[-1] if merged else None
+            if (out.output_type == "stream" and prev is not None and prev.output_type == "stream"
+                    and prev.name == out.name):
+                prev.text += out.text
+            else:
+                merged.append(out)
+        cell.outputs = merged
+        return cell, resources

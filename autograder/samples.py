@@ -119,6 +119,8 @@ DEMO = (
         edits={
             "regression": (replace("backward", "np.outer(x, dz1)", "np.outer(dz1, x)"),),
             "classification": (replace("backward", "dh * h * (1.0 - h)", 'dh * cache["z1"] * (1.0 - cache["z1"])'),),
+            "quiz": (replace("answer_E06", "answer_E06 = '-2*(y - y_hat)'", "answer_E06 = '-(y - y_hat)'"),
+                     replace("answer_M02", "answer_M02 = (100, 30)", "answer_M02 = (30, 100)")),
         },
     ),
 )

@@ -11,9 +11,9 @@ from autograder.samples import BAD, DEMO
 pytestmark = pytest.mark.cycle
 
 EXPECTED = {  # (student, assignment) -> score out of 10
-    ("ada", "regression"): 10, ("ada", "classification"): 10,   # the solution
-    ("ben", "regression"): 0, ("ben", "classification"): 0,     # the untouched release
-    ("cy", "regression"): 8, ("cy", "classification"): 7,       # one planted mistake
+    ("ada", "regression"): 10, ("ada", "classification"): 10, ("ada", "quiz"): 28,  # the solution
+    ("ben", "regression"): 0, ("ben", "classification"): 0, ("ben", "quiz"): 0,     # the untouched release
+    ("cy", "regression"): 8, ("cy", "classification"): 7, ("cy", "quiz"): 26,       # planted mistakes
     ("dan", "regression"): 9,   # endless loop in update: update 0, the rest graded
     ("eve", "regression"): 5,   # gradients W1, b1, W2 as lists: 0 for those three groups
     ("fay", "regression"): 6,   # NaN ∂L/∂W2 and a flattened ∂L/∂W1
@@ -22,7 +22,7 @@ EXPECTED = {  # (student, assignment) -> score out of 10
     ("ivy", "regression"): 10,  # deleted test cell: put back and graded
     ("jon", "regression"): 10,  # duplicated test cell: no crash, graded once
     ("kim", "regression"): 0,   # skip-execution tags on test cells, no code: still 0
-    ("ned", "regression"): 0,   # imports the grader's oracle at top level: 0 everywhere
+    ("ned", "regression"): 1,   # imports the grader's oracle: 0 from then on (forward was graded before)
     ("oz", "regression"): 4,    # imports the grader inside backward: refused, gradient groups 0
     ("lou", "regression"): 8,   # silenced numpy.testing, wrong ∂L/∂W2
     ("max", "regression"): 0,   # no code, results hidden, checks silenced: 0 (nbgrader alone: full marks)
@@ -32,7 +32,7 @@ EXPECTED = {  # (student, assignment) -> score out of 10
 @pytest.fixture(scope="module")
 def cycle(tmp_path_factory):
     course = Course.create(tmp_path_factory.mktemp("cycle") / "course")
-    rows = run_cycle(course, {"regression": DEMO + BAD, "classification": DEMO}, say=lambda msg: None)
+    rows = run_cycle(course, {"regression": DEMO + BAD, "classification": DEMO, "quiz": DEMO}, say=lambda msg: None)
     return course, {(r["student_id"], r["assignment"]): float(r["score"]) for r in rows}
 
 
@@ -49,6 +49,8 @@ def test_feedback_names_the_planted_mistake(cycle):
     course, _ = cycle
     assert "This matches a known mistake: swapped W1 indices." in feedback(course, "cy", "regression")
     assert "This matches a known mistake: sigmoid derivative at z." in feedback(course, "cy", "classification")
+    quiz = feedback(course, "cy", "quiz")
+    assert "is not equivalent to the right formula" in quiz and "M02: the shape is not right" in quiz
 
 
 def test_feedback_gives_reasons_for_bad_submissions(cycle):
@@ -63,10 +65,10 @@ def test_feedback_gives_reasons_for_bad_submissions(cycle):
 def test_no_hidden_test_code_in_any_feedback(cycle):
     course, _ = cycle
     pages = list((course.root / "feedback").rglob("*.html"))
-    assert len(pages) == 15 + 3
+    assert len(pages) == 15 + 3 + 3
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        assert "BEGIN HIDDEN TESTS" not in text and "autograder" not in text, page
+        assert "BEGIN HIDDEN TESTS" not in text and "autograder.grading" not in text, page
 
 
 def test_feedback_pages_are_small(cycle):

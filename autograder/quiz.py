@@ -1,0 +1,128 @@
+"""The quiz assignment, generated from the computable questions of the interview banks.
+
+`build()` writes source/quiz/quiz.ipynb: per question, its text, a solution cell
+`answer_<ID> = <written answer>` and a test cell whose hidden block grades the learner's value
+against the bank's own recomputation. `backprop-course generate` rebuilds it, and
+`backprop-course verify` fails if it no longer matches the banks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from autograder import sandbox
+from autograder.banks import Question, computable, recompute, same_formula
+
+HOW = {
+    "number": "Set `{var}` to a number (4 significant figures are enough).",
+    "formula": "Set `{var}` to a formula written as a Python string, e.g. `\"2*y - y_hat\"`, using the names in "
+               "the question (`y`, `y_hat`, `a`, ...). Any equivalent form is accepted.",
+    "shape": "Set `{var}` to a tuple of integers, e.g. `(4, 2)`.",
+}
+
+
+def _meta(grade_id: str, **flags) -> dict:
+    base = {"grade": False, "grade_id": grade_id, "locked": False, "schema_version": 3, "solution": False, "task": False}
+    return {"nbgrader": {**base, **flags}}
+
+
+def _solution_literal(q: Question) -> str:
+    return repr(q.stated) if q.kind == "formula" else q.stated
+
+
+def build() -> nbformat.NotebookNode:
+    cells = [new_markdown_cell(
+        "# Quiz · backpropagation\n\n"
+        "The questions with an exact answer from the course's interview-question banks. Work them out on paper "
+        "(the course notebooks help), then put each answer in its cell and run the check below it. "
+        "One point per question. The check only looks at the *kind* of answer; the grader checks the value.")]
+    for q in computable():
+        var = f"answer_{q.id}"
+        cells.append(new_markdown_cell(f"### {q.id}. {q.title}\n\n{HOW[q.kind].format(var=var)}"))
+        sol = new_code_cell(f"### BEGIN SOLUTION\n{var} = {_solution_literal(q)}\n### END SOLUTION")
+        sol.metadata.update(_meta(var, solution=True))
+        cells.append(sol)
+        test = new_code_cell(
+            "### BEGIN HIDDEN TESTS\n"
+            "from autograder.grading import grade\n"
+            f"score = grade('quiz', {q.id!r}, globals(), points=1)\n"
+            "### END HIDDEN TESTS\n"
+            f"assert {_kind_check(q, var)}, 'see the instructions above for the form of the answer'\n"
+            f"print('{q.id}: answer recorded')\n"
+            "### BEGIN HIDDEN TESTS\n"
+            "score\n"
+            "### END HIDDEN TESTS")
+        test.metadata.update(_meta(f"test_{q.id}", grade=True, locked=True, points=1))
+        test.metadata.update(editable=False, deletable=False)
+        cells.append(test)
+    for cell in cells:  # stable ids, so the same banks always give the same file
+        cell.id = cell.metadata.get("nbgrader", {}).get("grade_id") or _markdown_id(cell.source)
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def _markdown_id(source: str) -> str:
+    head = source.split("\n", 1)[0]
+    return "intro" if head.startswith("# ") else "q-" + head.removeprefix("### ").split(".", 1)[0]
+
+
+def _kind_check(q: Question, var: str) -> str:
+    return {
+        "number": f"isinstance({var}, (int, float)) and not isinstance({var}, bool)",
+        "formula": f"isinstance({var}, str)",
+        "shape": f"isinstance({var}, tuple) and all(isinstance(n, int) for n in {var})",
+    }[q.kind]
+
+
+def write(course_root: Path) -> Path:
+    path = course_root / "source" / "quiz" / "quiz.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(build(), path)
+    return path
+
+
+def is_current(course_root: Path) -> bool:
+    path = course_root / "source" / "quiz" / "quiz.ipynb"
+    return path.exists() and nbformat.read(path, as_version=4) == build()
+
+
+def record(question_id: str, namespace: dict) -> dict:
+    """The probe of one quiz question: the learner's value, encoded as plain data."""
+    var = f"answer_{question_id}"
+    probe = {"network": None, "exercise": "quiz", "question": question_id}
+    if var not in namespace:
+        probe["missing"] = f"no variable {var} is defined in your notebook"
+    else:
+        probe["value"] = sandbox.encode(namespace[var])
+        if isinstance(namespace[var], str):
+            probe["value"] = {"kind": "str", "value": namespace[var][:500]}
+    return probe
+
+
+def judge(probe: dict) -> None:
+    """Raise AssertionError (the feedback) unless the recorded answer is right."""
+    q = next(q for q in computable() if q.id == probe["question"])
+    if "missing" in probe:
+        raise AssertionError(probe["missing"].capitalize() + ".")
+    answer, given = recompute(q), probe["value"]
+    if q.kind == "number":
+        if given["kind"] != "scalar":
+            raise AssertionError(f"{q.id}: give a number, not {given['kind']}.")
+        value, expected = float(given["value"]), float(answer)
+        if not abs(value - expected) <= 5e-4 * abs(expected) + 1e-9:
+            raise AssertionError(f"{q.id}: {value:g} is not right (to 4 significant figures).")
+    elif q.kind == "formula":
+        if given["kind"] != "str":
+            raise AssertionError(f"{q.id}: give the formula as a string.")
+        if not same_formula(given["value"], answer):
+            raise AssertionError(f"{q.id}: {given['value']!r} is not equivalent to the right formula.")
+    else:
+        items = given.get("items", [])
+        got = tuple(int(i["value"]) for i in items if i["kind"] == "scalar")
+        if given["kind"] != "tuple" or len(got) != len(items) or got != tuple(answer):
+            raise AssertionError(f"{q.id}: the shape is not right.")

@@ -108,7 +108,7 @@ def judge(probe: dict) -> None:
     """Raise AssertionError (the feedback) unless the recorded answer is right."""
     q = next(q for q in computable() if q.id == probe["question"])
     if "missing" in probe:
-        raise AssertionError(probe["missing"].capitalize() + ".")
+        raise AssertionError(probe["missing"][0].upper() + probe["missing"][1:] + ".")
     answer, given = recompute(q), probe["value"]
     if q.kind == "number":
         if given["kind"] != "scalar":

@@ -20,7 +20,7 @@ def net_of(probe):
 
 def cases_of(probe):
     if "missing" in probe:
-        raise AssertionError(probe["missing"].capitalize() + ".")
+        raise AssertionError(probe["missing"][0].upper() + probe["missing"][1:] + ".")
     return probe["cases"]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import shutil
 import sys
 import tempfile
 import time
@@ -24,6 +25,8 @@ import nbformat
 from autograder import quiz
 from autograder.course import ASSIGNMENTS, REPO, Course, StepFailed, grade_table
 from autograder.samples import BAD, DEMO, Sample
+
+LEARNER_TESTS = Path(__file__).resolve().parent / "learner_test_notebook.py"
 
 
 def _say(msg: str) -> None:
@@ -93,6 +96,8 @@ def cmd_generate(args) -> int:
     if not (root / "source").is_dir():
         raise StepFailed(f"{root} is not a course directory (it needs source/ and nbgrader_config.py)")
     quiz.write(root)  # the quiz is generated from the interview-question banks
+    for a in ASSIGNMENTS:  # every assignment folder ships the same local check runner
+        shutil.copy(LEARNER_TESTS, root / "source" / a / "test_notebook.py")
     _generate_into(root)
     (root / "gradebook.db").unlink(missing_ok=True)
     _say(f"Regenerated release/ and solutions/ in {root}")
@@ -131,6 +136,10 @@ def cmd_verify(args) -> int:
         for sub in ("release", "solutions"):
             problems += _tree_diff(root / sub, fresh.root / sub, sub)
     problems += [f"release/{p}" for p in leaks(root / "release")]
+    for a in ASSIGNMENTS:
+        copy = root / "source" / a / "test_notebook.py"
+        if not copy.is_file() or copy.read_bytes() != LEARNER_TESTS.read_bytes():
+            problems.append(f"source/{a}/test_notebook.py is not autograder/learner_test_notebook.py")
     if (root / "interview_questions").is_dir() and not quiz.is_current(root):
         problems.append("source/quiz/quiz.ipynb is not what the interview-question banks generate")
     for p in problems:

@@ -115,7 +115,7 @@ DEMO = (
     Sample("ben", "untouched release", solved=False),
     Sample(
         "cy",
-        "one planted mistake in the hidden layer",
+        "planted mistakes: swapped W1 indices, σ' at z, two wrong quiz answers",
         edits={
             "regression": (replace("backward", "np.outer(x, dz1)", "np.outer(dz1, x)"),),
             "classification": (replace("backward", "dh * h * (1.0 - h)", 'dh * cache["z1"] * (1.0 - cache["z1"])'),),

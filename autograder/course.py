@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -69,10 +70,16 @@ class Course:
         cmd = [sys.executable, "-m", "nbgrader", *args]
         proc = subprocess.run(cmd, cwd=cwd or self.root, env=_env(self.root / ".jupyter"),
                               capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        output = proc.stdout + proc.stderr
         if proc.returncode != 0:
-            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-            raise StepFailed(f"`nbgrader {' '.join(args)}` failed (exit {proc.returncode}):\n{tail}")
-        return proc.stdout + proc.stderr
+            log = self.root / f"nbgrader-{args[0]}.log"
+            try:
+                log.write_text(output, encoding="utf-8")
+            except OSError:
+                log = None
+            where = f"\n  (full nbgrader output: {log})" if log else ""
+            raise StepFailed(f"`nbgrader {' '.join(args)}` failed (exit {proc.returncode}):\n{summary(output)}{where}")
+        return output
 
     # --- instructor ---------------------------------------------------------------------
 
@@ -117,6 +124,21 @@ class Course:
     def submit(self, assignment: str, student: str) -> None:
         self.run("submit", assignment, f"--student={student}", *self._student_args(student),
                  cwd=self.student_dir(student))
+
+
+_EXCEPTION_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(Error|Exception))(: .*)?$")
+
+
+def summary(output: str) -> str:
+    """What went wrong, without the traceback: the exception that ended it and nbgrader's
+    own error lines, each once."""
+    lines = output.splitlines()
+    out = [m.group(0).strip() for m in (_EXCEPTION_LINE.match(ln) for ln in lines) if m][-1:]
+    out += [ln.split("] ", 1)[-1].strip() for ln in lines if "| ERROR]" in ln or "[ERROR]" in ln]
+    out = [ln for ln in dict.fromkeys(out) if not ln.startswith(("Please see the", "Traceback"))]
+    if not out:
+        out = [ln.strip() for ln in lines if ln.strip() and not ln.startswith(" ")][-5:]
+    return "\n".join("  " + ln for ln in out)
 
 
 def grade_table(rows: list[dict[str, str]]) -> str:

@@ -36,8 +36,12 @@ def test_a_missing_assignment_is_a_clear_step_failure(tmp_path):
         course.generate("no-such-assignment")
 
 
-def test_a_malformed_notebook_is_a_clear_step_failure(tmp_path):
+def test_a_malformed_notebook_is_a_clear_error_without_traceback(tmp_path):
     course = Course.create(tmp_path / "c")
     (course.root / "source" / "regression" / "regression.ipynb").write_text("{ not json")
-    with pytest.raises(StepFailed, match="failed"):
-        course.generate("regression")
+    (course.root / "release").mkdir()
+    proc = run_cli("generate", "--course", str(course.root))
+    assert proc.returncode == 2
+    assert "NotJSONError: Notebook does not appear to be JSON" in proc.stderr
+    assert "Traceback" not in proc.stderr and 'File "' not in proc.stderr
+    assert "full nbgrader output:" in proc.stderr

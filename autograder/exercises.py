@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from autograder import points, sandbox
+from autograder.datasets import DATASETS
 from autograder.network import NETWORKS, PARAM_NAMES, Network
 from autograder.oracle import Params
-from autograder.reference import Reference
+from autograder.reference import Reference, copy_params
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,6 @@ def array_params(plain: dict) -> Params:
 
 def seed_case(net: Network) -> tuple[np.ndarray, float]:
     """The example the notebook itself shows: first row of the course data."""
-    from autograder.datasets import DATASETS
-
     data = DATASETS[net.name]
     return data[0, :2].copy(), float(data[0, 2])
 
@@ -93,14 +92,10 @@ def _mutated(before: Params, after: Params) -> list[str]:
     return [k for k in PARAM_NAMES if not np.array_equal(np.asarray(before[k]), np.asarray(after[k]))]
 
 
-def _copy(params: Params) -> Params:
-    return {k: np.array(params[k], dtype=np.float64, copy=True) for k in PARAM_NAMES}
-
-
 def _call_forward(fn, net, exercise):
     fn, cases = _Caller(fn), []
     for x, _y, p in _cases(net, exercise):
-        result = fn(x.copy(), _copy(p))
+        result = fn(x.copy(), copy_params(p))
         cases.append({"x": x.tolist(), "params": plain_params(p), **result})
     return cases
 
@@ -110,7 +105,7 @@ def _call_backward(fn, net, exercise):
     fn, cases = _Caller(fn), []
     for x, y, p in _cases(net, exercise):
         y_hat, cache = ref.forward(x, p)
-        given = _copy(p)
+        given = copy_params(p)
         result = fn(y, y_hat, {k: np.copy(v) for k, v in cache.items()}, given)
         cases.append({"x": x.tolist(), "y": y, "params": plain_params(p), **result,
                       "mutated": _mutated(p, given)})
@@ -123,7 +118,7 @@ def _call_update(fn, net, exercise):
     for _ in range(3):
         p, g = points.params(rng, net), points.params(rng, net, scale=3.0)
         lr = float(rng.uniform(0.01, 0.5))
-        p_in, g_in = _copy(p), _copy(g)
+        p_in, g_in = copy_params(p), copy_params(g)
         result = fn(p_in, g_in, lr)
         cases.append({"params": plain_params(p), "grads": plain_params(g), "lr": lr, **result,
                       "mutated": _mutated(p, p_in) + [f"grads[{k!r}]" for k in _mutated(g, g_in)]})
@@ -152,7 +147,7 @@ def _call_train(fn, net, exercise, namespace):
     for rows, epochs, lr in TRAIN_RUNS[net.name]:
         X, y, p = points.inputs(rng, net, rows), points.targets(rng, net, rows), points.params(rng, net, 0.3)
         with _reference_helpers(namespace, net):
-            result = fn(X.copy(), y.copy(), _copy(p), lr, epochs)
+            result = fn(X.copy(), y.copy(), copy_params(p), lr, epochs)
         cases.append({"X": X.tolist(), "y": y.tolist(), "params": plain_params(p), "lr": lr,
                       "epochs": epochs, **result})
     return cases

@@ -33,7 +33,7 @@ def returned(case: dict, function: str) -> dict:
 def field(enc: dict, key: str, what: str) -> dict:
     """One entry of a returned dict (gradients, parameters, cache)."""
     if enc["kind"] != "dict":
-        raise AssertionError(f"{what} must be a dict, got {_describe(enc)}.")
+        raise AssertionError(f"{what} must be a dict, got {describe(enc)}.")
     if key not in enc["items"]:
         keys = ", ".join(sorted(enc["items"])) or "none"
         raise AssertionError(f"{what} has no entry {key!r} (it has: {keys}).")
@@ -47,13 +47,13 @@ def as_array(enc: dict, what: str, shape: tuple[int, ...]) -> np.ndarray:
             return np.float64(float(enc["value"]))
         if enc["kind"] == "ndarray" and enc["shape"] == [] and enc["dtype"] == "float64":
             return np.float64(float(enc["data"][0]))
-        raise AssertionError(f"{what} must be a single number (a float), got {_describe(enc)}.")
+        raise AssertionError(f"{what} must be a single number (a float), got {describe(enc)}.")
     if enc["kind"] in ("list", "tuple"):
         raise AssertionError(
             f"{what} is a Python {enc['kind']}; return a numpy array of shape {shape} (np.array(...))."
         )
     if enc["kind"] != "ndarray":
-        raise AssertionError(f"{what} must be a numpy array of shape {shape}, got {_describe(enc)}.")
+        raise AssertionError(f"{what} must be a numpy array of shape {shape}, got {describe(enc)}.")
     if tuple(enc["shape"]) != shape:
         hint = " (transposed?)" if sorted(enc["shape"]) == sorted(shape) else ""
         raise AssertionError(f"{what} has shape {tuple(enc['shape'])}{hint}; it must have shape {shape}.")
@@ -62,7 +62,7 @@ def as_array(enc: dict, what: str, shape: tuple[int, ...]) -> np.ndarray:
     return np.array([float(v) for v in enc["data"]], dtype=np.float64).reshape(shape)
 
 
-def _describe(enc: dict) -> str:
+def describe(enc: dict) -> str:
     kind = enc["kind"]
     if kind == "none":
         return "None (did you forget a return statement?)"

@@ -14,6 +14,7 @@ import numpy as np
 
 from autograder.network import Network
 from autograder.oracle import Params
+from autograder.reference import init_params
 
 BASE_SEED = 5_2026_1122
 
@@ -58,9 +59,4 @@ def targets(rng: np.random.Generator, net: Network, n: int) -> np.ndarray:
 
 def seed_params(net: Network) -> Params:
     """The course's initialisation (all weights 0.1, biases 0): the point learners see."""
-    return {
-        "W1": np.full((net.n_in, net.n_hidden), 0.1),
-        "b1": np.zeros(net.n_hidden),
-        "W2": np.full(net.n_hidden, 0.1),
-        "b2": np.float64(0.0),
-    }
+    return init_params(n_in=net.n_in, n_hidden=net.n_hidden)

@@ -105,10 +105,6 @@ def _float(v) -> float | str:
     return f if math.isfinite(f) else repr(f)  # "nan", "inf", "-inf" survive strict JSON
 
 
-def decode_float(v: float | str) -> float:
-    return float(v)
-
-
 GRADER = "autograder"
 
 

@@ -35,7 +35,7 @@ def where(case, index: int) -> str:
 
 def two_values(enc, function: str):
     if enc["kind"] not in ("tuple", "list") or len(enc["items"]) != 2:
-        raise AssertionError(f"{function}() must return two values, (y_hat, cache); got {judge._describe(enc)}.")
+        raise AssertionError(f"{function}() must return two values, (y_hat, cache); got {judge.describe(enc)}.")
     return enc["items"]
 
 
@@ -140,7 +140,7 @@ def test_update_returns_new_arrays(probe):
 def _train_outputs(case, net):
     enc = judge.returned(case, "train")
     if enc["kind"] not in ("tuple", "list") or len(enc["items"]) != 2:
-        raise AssertionError(f"train() must return (epoch_losses, params); got {judge._describe(enc)}.")
+        raise AssertionError(f"train() must return (epoch_losses, params); got {judge.describe(enc)}.")
     losses_enc, params_enc = enc["items"]
     if losses_enc["kind"] == "list":  # a list of floats is a fair way to collect losses
         losses_enc = {"kind": "ndarray", "dtype": "float64", "shape": [len(losses_enc["items"])],

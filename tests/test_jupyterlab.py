@@ -72,6 +72,9 @@ def test_learner_runs_the_release_notebook_in_jupyterlab(lab, tmp_path):
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         page.get_by_text("train: the loop visits the rows in order").wait_for(timeout=120_000)
+        # the last code cell (the learner's loss curve) finishes after the checks: wait for it too
+        page.get_by_text("the lecture's run, exactly.").wait_for(timeout=120_000)
+        page.locator(".jp-OutputArea-output img").first.wait_for(timeout=60_000)
         page.screenshot(path=str(tmp_path / "jupyterlab.png"), full_page=True)
         text = page.locator(".jp-Notebook").inner_text()
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count()

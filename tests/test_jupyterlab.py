@@ -71,9 +71,10 @@ def test_learner_runs_the_release_notebook_in_jupyterlab(lab, tmp_path):
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        page.get_by_text("train: the loop visits the rows in order").wait_for(timeout=120_000)
+        output = page.locator(".jp-OutputArea-output")  # outputs only: the same words are in the code
+        output.filter(has_text="train: the loop visits the rows in order").first.wait_for(timeout=120_000)
         # the last code cell (the learner's loss curve) finishes after the checks: wait for it too
-        page.get_by_text("the lecture's run, exactly.").wait_for(timeout=120_000)
+        output.filter(has_text="the lecture's run, exactly.").first.wait_for(timeout=120_000)
         page.locator(".jp-OutputArea-output img").first.wait_for(timeout=60_000)
         page.screenshot(path=str(tmp_path / "jupyterlab.png"), full_page=True)
         text = page.locator(".jp-Notebook").inner_text()

@@ -20,11 +20,24 @@ from pathlib import Path
 
 import pytest
 
+from autograder import quiz, warmup
 from autograder.exercises import EXERCISES, record
 from autograder.sandbox import grader_references
 
 HIDDEN_TESTS = Path(__file__).parent / "hidden_tests"
-ASSIGNMENT_NETWORK = {"regression": "regression", "classification": "classification"}
+RECORDERS = {  # assignment -> module with record(exercise, namespace) and TITLES
+    "warmup": warmup,
+}
+
+
+def _record(assignment: str, exercise: str, namespace: dict) -> tuple[dict, str]:
+    """Run the learner's code for one exercise; return the probe and the exercise's title."""
+    if assignment == "quiz":
+        return quiz.record(exercise, namespace), f"Question {exercise}"
+    if assignment in ("regression", "classification"):
+        return record(assignment, exercise, namespace), EXERCISES[exercise].title
+    module = RECORDERS[assignment]
+    return module.record(exercise, namespace), module.TITLES[exercise]
 
 
 @dataclass
@@ -98,12 +111,8 @@ def grade(assignment: str, exercise: str, namespace: dict, points: float) -> flo
               f"  ✗ your notebook holds the grader's own code: {', '.join(borrowed[:3])}. "
               "Compute the answers yourself.")
         return 0.0
-    if assignment == "quiz":
-        from autograder import quiz
-
-        probe, title = quiz.record(exercise, namespace), f"Question {exercise}"
-    else:
-        probe, title = record(ASSIGNMENT_NETWORK[assignment], exercise, namespace), EXERCISES[exercise].title
+    probe, title = _record(assignment, exercise, namespace)
+    probe["assignment"] = assignment
     results = run_checks(probe)
     if not results:
         results = [CheckResult("grading", False, "No hidden check ran; tell your instructor.")]

@@ -15,6 +15,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "exercise(*names): the exercises whose probes this check judges")
+    config.addinivalue_line("markers", "assignment(*names): the assignments whose probes this module judges")
     path = config.getoption("--probe")
     if path is None:
         raise pytest.UsageError("the hidden checks judge a recorded probe: pass --probe FILE")
@@ -23,11 +24,13 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    exercise = config.backprop_probe["exercise"]
+    probe = config.backprop_probe
+    assignment, exercise = probe.get("assignment", probe.get("network")), probe["exercise"]
     keep, drop = [], []
     for item in items:
-        marker = item.get_closest_marker("exercise")
-        (keep if marker and exercise in marker.args else drop).append(item)
+        ex, asg = item.get_closest_marker("exercise"), item.get_closest_marker("assignment")
+        ok = ex is not None and exercise in ex.args and asg is not None and assignment in asg.args
+        (keep if ok else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
     items[:] = keep

@@ -4,6 +4,8 @@ import pytest
 
 from autograder import quiz
 
+pytestmark = pytest.mark.assignment("quiz")
+
 
 @pytest.mark.exercise("quiz")
 def test_quiz_answer(probe):

@@ -13,6 +13,8 @@ from autograder.mistakes import for_network
 from autograder.network import NETWORKS, PARAM_NAMES
 from autograder.reference import LOOP_MISTAKES, Reference
 
+pytestmark = pytest.mark.assignment("regression", "classification")
+
 
 def net_of(probe):
     return NETWORKS[probe["network"]]

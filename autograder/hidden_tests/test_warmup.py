@@ -1,0 +1,119 @@
+"""Hidden checks for the chain-rule warm-up: each link of the chain on its own.
+
+Expected values come from `autograder.warmup`, which differentiates the one-neuron loss
+with sympy at the probe's inputs, every time.
+"""
+
+import numpy as np
+import pytest
+
+from autograder import judge, warmup
+
+pytestmark = pytest.mark.assignment("warmup")
+
+
+def cases_of(probe):
+    if "missing" in probe:
+        raise AssertionError(probe["missing"][0].upper() + probe["missing"][1:] + ".")
+    return probe["cases"]
+
+
+def where(case, k: int) -> str:
+    name = "the notebook's example" if case["x"] == warmup.SEED_CASE["x"] else f"hidden case {k}"
+    return (f"{name}, {case['activation']} neuron (x = {judge.fmt(case['x'])}, y = {judge.fmt(case['y'])}, "
+            f"w = {case['w']:.6g}, b = {case['b']:.6g})")
+
+
+def at(case, what: str) -> np.ndarray:
+    return warmup.evaluate(case["activation"], what, case["x"], case["y"], case["w"], case["b"])
+
+
+@pytest.mark.exercise(*warmup.FACTORS)
+def test_chain_link(probe):
+    cases, factor = cases_of(probe), probe["exercise"]
+    label = warmup.FACTOR_TEXT[factor]
+    actual = [
+        judge.as_array(judge.field(judge.returned(c, "chain_factors"), factor, "The dict chain_factors returns"),
+                       f"{factor} ({label})", (len(c["x"]),))
+        for c in cases
+    ]
+    mistakes = {}
+    for activation in warmup.ACTIVATIONS:
+        for name, (explanation, _) in warmup.mistake_exprs(activation)[factor].items():
+            mistakes[name] = explanation
+
+    def variant(name):
+        return [at(c, f"{factor}:{name}") if name in warmup.mistake_exprs(c["activation"])[factor] else at(c, factor)
+                for c in cases]
+
+    variants = [(name, text, lambda name=name: variant(name)) for name, text in mistakes.items()]
+    judge.check_values(f"{factor} ({label})", actual, [at(c, factor) for c in cases],
+                       [where(c, k) for k, c in enumerate(cases)], variants, seed_first=False)
+
+
+@pytest.mark.exercise("product")
+@pytest.mark.parametrize("param", ["w", "b"])
+def test_chain_product(probe, param):
+    cases = cases_of(probe)
+    last = "dz_dw" if param == "w" else "dz_db"
+    links = ("dL_dyhat", "dyhat_dz", last)
+    factors = [{k: np.array(v, dtype=np.float64) for k, v in c["factors"].items()} for c in cases]
+    actual = [judge.as_array(judge.field(judge.returned(c, "chain_product"), param, "The dict chain_product returns"),
+                             f"∂L/∂{param}", (len(c["factors"]["dz_dw"]),)) for c in cases]
+    expected = [np.prod([f[k] for k in links], axis=0) for f in factors]
+
+    def without(link):
+        return lambda: [np.prod([f[k] for k in links if k != link], axis=0) for f in factors]
+
+    variants = [(f"{warmup.FACTOR_TEXT[link]} left out", "∂L/∂" + param + " is the product of all three links of its path.",
+                 without(link)) for link in links]
+    variants.append(("sum instead of product", "The chain rule multiplies the local derivatives.",
+                     lambda: [np.sum([f[k] for k in links], axis=0) for f in factors]))
+    if param == "b":
+        variants.append(("∂z/∂w used for the bias", "The bias path ends in ∂z/∂b, not ∂z/∂w.",
+                         lambda: [f["dL_dyhat"] * f["dyhat_dz"] * f["dz_dw"] for f in factors]))
+    judge.check_values(f"∂L/∂{param}", actual, expected, [f"factor set {k + 1}" for k in range(len(cases))],
+                       variants, seed_first=False)
+
+
+@pytest.mark.exercise("step")
+def test_step(probe):
+    cases = cases_of(probe)
+    actual, expected, ascent, no_lr = [], [], [], []
+    for c in cases:
+        enc = judge.returned(c, "step")
+        if enc["kind"] not in ("tuple", "list") or len(enc["items"]) != 2:
+            raise AssertionError(f"step() must return (w_new, b_new); got {judge.describe(enc)}.")
+        actual.append(np.array([judge.as_array(v, name, ()) for v, name in zip(enc["items"], ("w_new", "b_new"),
+                                                                               strict=True)]))
+        args = (c["x"], c["y"], c["w"], c["b"])
+        expected.append(np.array(warmup.reference_step(*args, c["lr"], c["activation"])))
+        ascent.append(np.array(warmup.reference_step(*args, -c["lr"], c["activation"])))
+        no_lr.append(np.array(warmup.reference_step(*args, 1.0, c["activation"])))
+    variants = [("gradient ascent", "Subtract the gradient: it points uphill.", lambda: ascent),
+                ("learning rate missing", "The step is the gradient times the learning rate.", lambda: no_lr)]
+    where_ = [f"step {k + 1} ({c['activation']}, x = {c['x']:.4g}, y = {c['y']:.4g}, w = {c['w']:.4g}, "
+              f"b = {c['b']:.4g}, lr = {c['lr']:.4g})" for k, c in enumerate(cases)]
+    judge.check_values("(w_new, b_new)", actual, expected, where_, variants, seed_first=False)
+
+
+@pytest.mark.exercise("by_hand")
+def test_formula_is_equivalent(probe):
+    if "missing" in probe:
+        raise AssertionError(probe["missing"][0].upper() + probe["missing"][1:] + ".")
+    if "answer" not in probe:
+        raise AssertionError(f"dL_dw_by_hand must be a sympy expression (or a string), not a {probe['answer_kind']}.")
+    try:
+        answer = warmup.parse_answer(probe["answer"])
+    except ValueError as exc:
+        raise AssertionError(f"dL_dw_by_hand = {probe['answer']!r} cannot be read: {exc}.") from None
+    if not answer.free_symbols >= {warmup.s, warmup.x}:
+        raise AssertionError(f"dL_dw_by_hand = {answer} must depend on s and x (s = σ(w·x + b)).")
+    if warmup.equivalent(answer, warmup.by_hand_truth()):
+        return
+    lines = [f"dL_dw_by_hand = {answer} is not equivalent to ∂L/∂w of L = (y − σ(w·x + b))²."]
+    for name, (explanation, wrong) in warmup.by_hand_mistakes().items():
+        if warmup.equivalent(answer, wrong):
+            lines.append(f"This matches a known mistake: {name}. {explanation}")
+            break
+    raise AssertionError("\n".join(lines))

@@ -1,0 +1,268 @@
+"""Assignment 0, the chain-rule warm-up: one neuron, defined once in sympy.
+
+    z = w·x + b      ŷ = act(z)      L = (y − ŷ)²        act ∈ {linear, sigmoid}
+
+∂L/∂w = ∂L/∂ŷ · ∂ŷ/∂z · ∂z/∂w is graded factor by factor, so feedback can say which link of
+the chain is wrong. Every expected value, and every wrong variant a mistake produces, is
+derived here by sympy from `neuron_loss`; none is stored.
+"""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+import sympy as sp
+
+from autograder import points, sandbox
+
+w, b, x, y, z, y_hat, s, lr = sp.symbols("w b x y z y_hat s lr", real=True)
+ACTIVATIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
+    "linear": lambda t: t,
+    "sigmoid": lambda t: 1 / (1 + sp.exp(-t)),
+}
+FACTORS = ("dL_dyhat", "dyhat_dz", "dz_dw", "dz_db")
+FACTOR_TEXT = {"dL_dyhat": "∂L/∂ŷ", "dyhat_dz": "∂ŷ/∂z", "dz_dw": "∂z/∂w", "dz_db": "∂z/∂b"}
+
+
+def pre_activation() -> sp.Expr:
+    return w * x + b
+
+
+def squared_error(target: sp.Expr, prediction: sp.Expr) -> sp.Expr:
+    return (target - prediction) ** 2
+
+
+def neuron_loss(activation: str) -> sp.Expr:
+    """L(w, b; x, y): the single definition the whole assignment derives from."""
+    return squared_error(y, ACTIVATIONS[activation](pre_activation()))
+
+
+def factor_exprs(activation: str) -> dict[str, sp.Expr]:
+    """Each local derivative of the chain, as a function of x, y, w, b."""
+    act, zx = ACTIVATIONS[activation], pre_activation()
+    return {
+        "dL_dyhat": sp.diff(squared_error(y, y_hat), y_hat).subs(y_hat, act(zx)),
+        "dyhat_dz": sp.diff(act(z), z).subs(z, zx),
+        "dz_dw": sp.diff(zx, w),
+        "dz_db": sp.diff(zx, b),
+    }
+
+
+def _output_form(activation: str) -> sp.Expr:
+    """dŷ/dz written in terms of the output a = act(z) (sigmoid: a(1 − a)), found by sympy."""
+    act = ACTIVATIONS[activation]
+    a = sp.Symbol("a")
+    derivative = sp.diff(act(z), z)
+    if activation == "linear":
+        return derivative
+    z_of_a = sp.solve(sp.Eq(act(z), a), z)[0]
+    return sp.simplify(derivative.subs(z, z_of_a))
+
+
+def mistake_exprs(activation: str) -> dict[str, dict[str, tuple[str, sp.Expr]]]:
+    """Per factor: mistake name -> (explanation, wrong expression), each derived from the definition."""
+    act, zx = ACTIVATIONS[activation], pre_activation()
+    right = factor_exprs(activation)
+    a = sp.Symbol("a")
+    half = sp.diff(squared_error(y, y_hat) / 2, y_hat).subs(y_hat, act(zx))
+    out: dict[str, dict[str, tuple[str, sp.Expr]]] = {
+        "dL_dyhat": {
+            "missing ×2": ("The square brings down a factor 2: d/dŷ (y − ŷ)² = −2(y − ŷ).", half),
+            "sign flip": ("The inner −ŷ gives a minus sign: d/dŷ (y − ŷ)² = −2(y − ŷ), not 2(y − ŷ).",
+                          -right["dL_dyhat"]),
+            "missing ×2 and sign flip": ("d/dŷ (y − ŷ)² = −2(y − ŷ): both the 2 and the sign are missing.", -half),
+        },
+        "dyhat_dz": {
+            "activation instead of its derivative": ("∂ŷ/∂z is the slope of the activation, not its value.", act(zx)),
+        },
+        "dz_dw": {
+            "w instead of x": ("z = w·x + b changes by x for each unit of w: ∂z/∂w = x.", w + 0 * x),
+        },
+        "dz_db": {
+            "bias slope zero": ("z = w·x + b changes by 1 for each unit of b: ∂z/∂b = 1.", sp.Integer(0) * x),
+            "x instead of 1": ("The bias is not multiplied by x: ∂z/∂b = 1.", x),
+        },
+    }
+    if activation == "sigmoid":
+        out["dyhat_dz"]["sigmoid slope left out"] = ("ŷ = σ(z) is not linear: ∂ŷ/∂z = σ(z)(1 − σ(z)), not 1.",
+                                                     sp.Integer(1) + 0 * x)
+        out["dyhat_dz"]["sigmoid derivative at z"] = (
+            "σ'(z) = σ(z)(1 − σ(z)) uses the output a = σ(z); z(1 − z) plugs in the input instead.",
+            _output_form(activation).subs(a, zx),
+        )
+    return out
+
+
+@cache
+def _compiled(activation: str) -> dict[str, Callable]:
+    args = (x, y, w, b)
+    exprs = dict(factor_exprs(activation))
+    exprs["loss"] = neuron_loss(activation)
+    exprs["dL_dw"] = sp.diff(neuron_loss(activation), w)
+    exprs["dL_db"] = sp.diff(neuron_loss(activation), b)
+    for factor, wrong in mistake_exprs(activation).items():
+        for name, (_, expr) in wrong.items():
+            exprs[f"{factor}:{name}"] = expr
+    return {k: sp.lambdify(args, e, modules="numpy") for k, e in exprs.items()}
+
+
+def evaluate(activation: str, what: str, xs, ys, w_value: float, b_value: float) -> np.ndarray:
+    """A compiled expression (a factor, "loss", "dL_dw", "dL_db", or "factor:mistake") at
+    float64 samples xs, ys (same shape); returns an array of that shape."""
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    value = _compiled(activation)[what](xs, ys, np.float64(w_value), np.float64(b_value))
+    return np.broadcast_to(np.asarray(value, dtype=np.float64), xs.shape).copy()
+
+
+def reference_step(xv: float, yv: float, wv: float, bv: float, lrv: float, activation: str) -> tuple[float, float]:
+    """One gradient-descent step on one sample: (w − lr·∂L/∂w, b − lr·∂L/∂b)."""
+    gw = float(evaluate(activation, "dL_dw", xv, yv, wv, bv))
+    gb = float(evaluate(activation, "dL_db", xv, yv, wv, bv))
+    return wv - lrv * gw, bv - lrv * gb
+
+
+# --- the answer written as a sympy expression ------------------------------------------------
+
+
+def by_hand_truth() -> sp.Expr:
+    """∂L/∂w of the sigmoid neuron, by sympy, from the definition."""
+    return sp.diff(neuron_loss("sigmoid"), w)
+
+
+def by_hand_mistakes() -> dict[str, tuple[str, sp.Expr]]:
+    """Wrong answers of the by-hand exercise: the chain with one link replaced by a known mistake."""
+    right = factor_exprs("sigmoid")
+    out = {}
+    for factor, wrong in mistake_exprs("sigmoid").items():
+        if factor == "dz_db":
+            continue
+        for name, (explanation, expr) in wrong.items():
+            links = [expr if f == factor else right[f] for f in ("dL_dyhat", "dyhat_dz", "dz_dw")]
+            out[name] = (explanation, sp.Mul(*links))
+    return out
+
+
+ALLOWED_NAMES = {"s", "x", "y"}  # w and b only through s: a derivative sympy did is in exp(−w·x − b)
+
+
+def parse_answer(text: str) -> sp.Expr:
+    """A learner's formula as sympy, without evaluating anything but arithmetic on known names.
+
+    Raises ValueError with a reason for anything else (unknown names, attributes, calls)."""
+    if len(text) > 400:
+        raise ValueError("the expression is too long")
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError) as exc:
+        raise ValueError(f"it is not a formula ({exc})") from None
+    for tok in tokens:
+        if tok.type == tokenize.NAME and tok.string not in ALLOWED_NAMES:
+            raise ValueError(f"it uses {tok.string!r}; write it with s, x, y only (s = σ(w·x + b))")
+        if tok.type == tokenize.OP and tok.string not in {"+", "-", "*", "/", "**", "(", ")"}:
+            raise ValueError(f"it contains {tok.string!r}")
+        if tok.type not in (tokenize.NAME, tokenize.OP, tokenize.NUMBER, tokenize.NEWLINE, tokenize.ENDMARKER,
+                            tokenize.NL):
+            raise ValueError("it is not a plain formula")
+    names = {"s": s, "x": x, "y": y}
+    try:
+        return sp.sympify(text, locals=names, rational=True)
+    except (sp.SympifyError, SyntaxError, TypeError) as exc:
+        raise ValueError(f"sympy cannot read it ({type(exc).__name__})") from None
+
+
+def substitute_sigma(expr: sp.Expr) -> sp.Expr:
+    return expr.subs(s, ACTIVATIONS["sigmoid"](pre_activation()))
+
+
+def equivalent(answer: sp.Expr, truth: sp.Expr) -> bool:
+    """Symbolic equivalence, after writing s as σ(w·x + b)."""
+    difference = substitute_sigma(answer) - truth
+    t = sp.Symbol("t", positive=True)  # e^(−z) as a symbol makes it a rational function, which cancel() decides
+    rational = difference.subs(sp.exp(-pre_activation()), t)
+    if not rational.has(sp.exp):
+        return sp.cancel(sp.together(rational)) == 0
+    return sp.simplify(difference) == 0
+
+
+# --- what the notebook's graded cells call ---------------------------------------------------
+
+TITLES = {
+    **{f: f"The link {FACTOR_TEXT[f]}" for f in FACTORS},
+    "product": "Chaining the links",
+    "step": "One gradient-descent step",
+    "by_hand": "∂L/∂w by hand, as a formula",
+}
+SEED_CASE = {"x": [2.0, -1.0, 0.5], "y": [1.0, 0.0, 2.0], "w": 0.5, "b": -0.25}  # what the notebook shows
+
+
+def factor_cases(exercise: str) -> list[dict]:
+    """The notebook's example first, then seeded hidden samples of uneven sizes, for each activation."""
+    rng = points.rng_for("warmup", exercise)
+    cases = []
+    for activation in ("linear", "sigmoid"):
+        cases.append({"activation": activation, **SEED_CASE})
+        for n in (3, 5, 4):
+            xs = rng.uniform(-3, 3, n)
+            cases.append({"activation": activation, "x": xs.tolist(), "y": rng.uniform(-1, 2, n).tolist(),
+                          "w": float(rng.uniform(-1.5, 1.5)), "b": float(rng.uniform(-1, 1))})
+    return cases
+
+
+def _reference_factors(x_in, y_in, w_in, b_in, activation):
+    return {f: evaluate(activation, f, x_in, y_in, w_in, b_in) for f in FACTORS}
+
+
+def _reference_product(factors):
+    return {"w": factors["dL_dyhat"] * factors["dyhat_dz"] * factors["dz_dw"],
+            "b": factors["dL_dyhat"] * factors["dyhat_dz"] * factors["dz_db"]}
+
+
+def record(exercise: str, namespace: dict) -> dict:
+    probe: dict = {"exercise": exercise}
+    function = {"product": "chain_product", "step": "step", "by_hand": None}.get(exercise, "chain_factors")
+    if exercise == "by_hand":
+        value = namespace.get("dL_dw_by_hand")
+        if value is None:
+            probe["missing"] = "no variable dL_dw_by_hand is defined in your notebook"
+        elif isinstance(value, (str, sp.Basic)):
+            probe["answer"] = str(value)[:500]
+        else:
+            probe["answer_kind"] = type(value).__name__
+        return probe
+    fn = namespace.get(function)
+    if fn is None:
+        probe["missing"] = f"no function named {function!r} is defined in your notebook"
+        return probe
+    cases = []
+    if exercise in FACTORS:
+        for c in factor_cases(exercise):
+            result = sandbox.call(fn, np.array(c["x"]), np.array(c["y"]), c["w"], c["b"], c["activation"])
+            cases.append({**c, **result})
+    elif exercise == "product":
+        rng = points.rng_for("warmup", exercise)
+        for n in (1, 3, 5):
+            factors = {f: rng.uniform(-2, 2, n) for f in FACTORS}
+            result = sandbox.call(fn, {k: v.copy() for k, v in factors.items()})
+            cases.append({"factors": {k: v.tolist() for k, v in factors.items()}, **result})
+    else:
+        rng = points.rng_for("warmup", exercise)
+        saved = {k: namespace.get(k) for k in ("chain_factors", "chain_product")}
+        namespace.update(chain_factors=_reference_factors, chain_product=_reference_product)
+        try:
+            for activation in ("linear", "sigmoid", "sigmoid"):
+                c = {"activation": activation, "x": float(rng.uniform(-3, 3)), "y": float(rng.uniform(-1, 2)),
+                     "w": float(rng.uniform(-1.5, 1.5)), "b": float(rng.uniform(-1, 1)), "lr": float(rng.uniform(0.05, 0.5))}
+                result = sandbox.call(fn, c["x"], c["y"], c["w"], c["b"], c["lr"], activation)
+                cases.append({**c, **result})
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    namespace.pop(k, None)
+                else:
+                    namespace[k] = v
+    probe["cases"] = cases
+    return probe

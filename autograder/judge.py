@@ -55,7 +55,11 @@ def as_array(enc: dict, what: str, shape: tuple[int, ...]) -> np.ndarray:
     if enc["kind"] != "ndarray":
         raise AssertionError(f"{what} must be a numpy array of shape {shape}, got {describe(enc)}.")
     if tuple(enc["shape"]) != shape:
-        hint = " (transposed?)" if sorted(enc["shape"]) == sorted(shape) else ""
+        hint = ""
+        if sorted(enc["shape"]) == sorted(shape):
+            hint = " (transposed?)"
+        elif int(np.prod(enc["shape"])) == int(np.prod(shape)):
+            hint = " (an extra or a missing axis: keepdims, or a reshape?)"
         raise AssertionError(f"{what} has shape {tuple(enc['shape'])}{hint}; it must have shape {shape}.")
     if enc["dtype"] != "float64":
         raise AssertionError(f"{what} has dtype {enc['dtype']}; the course works in float64 throughout.")

@@ -1,0 +1,107 @@
+"""Hidden checks for XOR (batched sigmoid 2-2-1): forward, the two layers' gradients, the loop.
+
+Expected values are the mean of the sympy oracle's per-sample values at the probe's inputs
+(XOR from the known-good start, then random batches of 3, 5 and 7 rows).
+"""
+
+import pytest
+
+from autograder import judge, xor
+
+pytestmark = pytest.mark.assignment("xor")
+
+
+def cases_of(probe):
+    if "missing" in probe:
+        raise AssertionError(probe["missing"][0].upper() + probe["missing"][1:] + ".")
+    return probe["cases"]
+
+
+def where(case, k: int) -> str:
+    if k == 0:
+        return "the XOR data from the known-good start"
+    p = case["params"]
+    return (f"hidden batch {k} ({len(case['X'])} rows, X[0] = {judge.fmt(case['X'][0])}, "
+            f"W1 = {judge.fmt(p['W1'])}, W2 = {judge.fmt(p['W2'])})")
+
+
+def pair(enc, function: str, names: str):
+    if enc["kind"] not in ("tuple", "list") or len(enc["items"]) != 2:
+        raise AssertionError(f"{function}() must return two values, {names}; got {judge.describe(enc)}.")
+    return enc["items"]
+
+
+@pytest.mark.exercise("forward")
+def test_forward_output(probe):
+    cases = cases_of(probe)
+    actual = [judge.as_array(pair(judge.returned(c, "forward"), "forward", "(Y_hat, cache)")[0], "Y_hat",
+                             (len(c["X"]), 1)) for c in cases]
+    expected = [xor.forward(c["X"], xor.arrays(c["params"]))[0] for c in cases]
+    judge.check_values("Y_hat", actual, expected, [where(c, k) for k, c in enumerate(cases)], seed_first=False)
+
+
+@pytest.mark.exercise("forward")
+def test_forward_cache(probe):
+    cases = cases_of(probe)
+    for key in ("Z1", "H"):
+        actual = [judge.as_array(judge.field(pair(judge.returned(c, "forward"), "forward", "(Y_hat, cache)")[1], key,
+                                             "The cache"), f"cache[{key!r}]", (len(c["X"]), 2)) for c in cases]
+        expected = [xor.forward(c["X"], xor.arrays(c["params"]))[1][key] for c in cases]
+        judge.check_values(f"cache[{key!r}]", actual, expected, [where(c, k) for k, c in enumerate(cases)],
+                           seed_first=False)
+
+
+@pytest.mark.exercise("output_layer", "hidden_layer")
+@pytest.mark.parametrize("position", [0, 1], ids=["weights", "bias"])
+def test_layer_gradient(probe, position):
+    cases = cases_of(probe)
+    name = xor.LAYER_PARAMS[probe["exercise"]][position]
+    label = f"∂L/∂{name}"
+    actual = [judge.as_array(judge.field(judge.returned(c, "backward"), name, "The dict backward returns"), label,
+                             xor.SHAPES[name]) for c in cases]
+
+    def at(**kwargs):
+        return [xor.gradients(c["X"], c["Y"], xor.arrays(c["params"]), **kwargs)[name] for c in cases]
+
+    variants = [(m, text, lambda kw=kw: at(**kw)) for m, text, kw in xor.mistakes()]
+    judge.check_values(label, actual, at(), [where(c, k) for k, c in enumerate(cases)], variants, seed_first=False)
+    for case in cases:
+        if case.get("mutated"):
+            raise AssertionError(f"backward() changed params[{case['mutated'][0]!r}] in place; it must only read them.")
+
+
+def _run(case, **kwargs):
+    return xor.train(case["X"], case["Y"], xor.arrays(case["params"]), case["lr"], case["epochs"], **kwargs)
+
+
+def _outputs(case):
+    losses_enc, params_enc = pair(judge.returned(case, "train"), "train", "(losses, params)")
+    if losses_enc["kind"] == "list":  # a list of floats is a fair way to collect losses
+        losses_enc = {"kind": "ndarray", "dtype": "float64", "shape": [len(losses_enc["items"])],
+                      "data": [i.get("value", "nan") for i in losses_enc["items"]]}
+    losses = judge.as_array(losses_enc, "losses", (case["epochs"],))
+    params = {k: judge.as_array(judge.field(params_enc, k, "The parameters train returns"), k, xor.SHAPES[k])
+              for k in xor.NAMES}
+    return losses, params
+
+
+def _where_run(case, k):
+    return f"training run {k + 1} ({len(case['X'])} rows, {case['epochs']} epochs, lr = {case['lr']:g})"
+
+
+@pytest.mark.exercise("train")
+@pytest.mark.parametrize("what", ["losses", *xor.NAMES])
+def test_train(probe, what):
+    cases = cases_of(probe)
+
+    def pick(run):
+        return run[0] if what == "losses" else run[1][what]
+
+    actual = [(lambda o: o[0] if what == "losses" else o[1][what])(_outputs(c)) for c in cases]
+    variants = [(m, text, lambda kw=kw: [pick(_run(c, **kw)) for c in cases]) for m, text, kw in xor.mistakes()]
+    variants.append(("loss measured after the update",
+                     "Record each epoch's loss from the forward pass before the update.",
+                     lambda: [pick(_run(c, loss_after=True)) for c in cases]))
+    label = "the losses" if what == "losses" else f"the final {what}"
+    judge.check_values(label, actual, [pick(_run(c)) for c in cases], [_where_run(c, k) for k, c in enumerate(cases)],
+                       variants, seed_first=False)

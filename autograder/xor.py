@@ -1,0 +1,172 @@
+"""Assignment 3, XOR: the sigmoid 2-2-1 network in matrix form over a whole batch.
+
+The network is defined once (`network.XOR`: sigmoid hidden and output units, squared error).
+The batch loss is the mean of the per-sample losses, so every batch gradient here is the mean
+of the oracle's per-sample gradients, and every known mistake is the mean of that mistake's
+per-sample variant (`mistakes.py`), plus the mistakes only a batch can show (a sum instead of
+a mean).
+
+Notebook layout: X (n, 2), Y (n, 1); W1 (2, 2), b1 (2,), W2 (2, 1), b2 (1,).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder import oracle, points, sandbox
+from autograder.mistakes import for_network
+from autograder.network import XOR
+from autograder.oracle import CORRECT, Variant
+
+NAMES = ("W1", "b1", "W2", "b2")
+SHAPES = {"W1": (2, 2), "b1": (2,), "W2": (2, 1), "b2": (1,)}
+DATA_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+DATA_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+LR, EPOCHS = 0.1, 10_000
+# A starting point known to solve XOR with this loss, lr and epoch count (REFERENCE.md §2: from
+# random N(0, 1) weights only some seeds do, so the graded runs never depend on the learner's RNG).
+KNOWN_GOOD = {"W1": [[0.2, -0.5], [-0.4, -2.4]], "b1": [0.0, 0.0], "W2": [[1.8], [1.1]], "b2": [0.0]}
+
+
+def known_good() -> dict[str, np.ndarray]:
+    return {k: np.array(v, dtype=np.float64) for k, v in KNOWN_GOOD.items()}
+
+
+def _per_sample(params: dict) -> oracle.Params:
+    """Notebook layout → the oracle's per-sample layout (W2 (2,), b2 a scalar)."""
+    p = {k: np.asarray(params[k], dtype=np.float64) for k in NAMES}
+    return {"W1": p["W1"], "b1": p["b1"], "W2": p["W2"].reshape(2), "b2": np.float64(p["b2"].reshape(-1)[0])}
+
+
+def forward(X, params: dict) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The oracle's forward pass, row by row: (Y_hat (n, 1), cache with X, Z1, H, Z2)."""
+    p = _per_sample(params)
+    rows = [oracle.forward(XOR, x, p) for x in np.asarray(X, dtype=np.float64)]
+    cache = {"X": np.asarray(X, dtype=np.float64).copy(), "Z1": np.array([c["z1"] for _, c in rows]),
+             "H": np.array([c["h"] for _, c in rows]), "Z2": np.array([[c["z2"]] for _, c in rows])}
+    return np.array([[y] for y, _ in rows]), cache
+
+
+def loss(X, Y, params: dict) -> float:
+    """Mean over the batch of (y − ŷ)²."""
+    p = _per_sample(params)
+    return float(np.mean([oracle.loss(XOR, x, y, p) for x, y in zip(X, np.ravel(Y), strict=True)]))
+
+
+def gradients(X, Y, params: dict, variant: Variant = CORRECT, reduce: str = "mean") -> dict[str, np.ndarray]:
+    """∂(batch loss)/∂θ in the notebook layout: the mean (or, for a mistake, the sum) of the
+    per-sample gradients, each derived by sympy."""
+    p = _per_sample(params)
+    per = [oracle.gradients(XOR, x, y, p, lr=LR, variant=variant) for x, y in zip(X, np.ravel(Y), strict=True)]
+    agg = np.mean if reduce == "mean" else np.sum
+    return {k: agg([g[k] for g in per], axis=0).reshape(SHAPES[k]) for k in NAMES}
+
+
+def train(X, Y, params: dict, lr: float, epochs: int, variant: Variant = CORRECT, reduce: str = "mean",
+          loss_after: bool = False) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Full-batch gradient descent; losses[e] is the batch loss before epoch e's update."""
+    params = {k: np.array(params[k], dtype=np.float64) for k in NAMES}
+    losses = np.empty(epochs)
+    for e in range(epochs):
+        g = gradients(X, Y, params, variant, reduce)
+        before = loss(X, Y, params)
+        params = {k: params[k] - lr * g[k] for k in NAMES}
+        losses[e] = loss(X, Y, params) if loss_after else before
+    return losses, params
+
+
+def mistakes():
+    """(name, explanation, keyword arguments of `gradients`/`train`) for every known batch mistake."""
+    yield "summed over the batch", "The batch loss is the mean over the samples: divide the summed gradient by n.", \
+        {"reduce": "sum"}
+    for m in for_network(XOR):
+        yield m.name, m.explanation, {"variant": m}
+
+
+# --- what the graded cells call -------------------------------------------------------------
+
+TITLES = {"forward": "Batched forward pass", "output_layer": "Output layer ∂L/∂W2, ∂L/∂b2",
+          "hidden_layer": "Hidden layer ∂L/∂W1, ∂L/∂b1", "train": "Full-batch training loop"}
+GRADED_BY = {"forward": "forward", "output_layer": "backward", "hidden_layer": "backward", "train": "train"}
+LAYER_PARAMS = {"output_layer": ("W2", "b2"), "hidden_layer": ("W1", "b1")}
+TRAIN_RUNS = [(5, 7, 0.8), (3, 5, 2.5), (6, 4, 1.5)]  # (rows, epochs, lr): not the seed's 4 / 10 000 / 0.1
+
+
+def random_params(rng) -> dict[str, np.ndarray]:
+    p = points.params(rng, XOR, scale=1.5)
+    return {"W1": p["W1"], "b1": p["b1"], "W2": p["W2"].reshape(2, 1), "b2": np.array([p["b2"]])}
+
+
+def random_batch(rng, n: int) -> tuple[np.ndarray, np.ndarray]:
+    X = rng.uniform(-2.0, 2.0, (n, 2))
+    Y = rng.integers(0, 2, (n, 1)).astype(np.float64)
+    Y[:2, 0] = [1.0, 0.0]
+    return X, Y
+
+
+def cases(exercise: str) -> list[dict]:
+    """XOR with the known-good start first, then seeded batches of 3, 5 and 7 rows."""
+    rng = points.rng_for("xor", exercise)
+    out = [{"X": DATA_X, "Y": DATA_Y, "params": known_good()}]
+    for n in (3, 5, 7):
+        X, Y = random_batch(rng, n)
+        out.append({"X": X, "Y": Y, "params": random_params(rng)})
+    return out
+
+
+def plain(case: dict) -> dict:
+    return {"X": np.asarray(case["X"]).tolist(), "Y": np.asarray(case["Y"]).tolist(),
+            "params": {k: np.asarray(v).tolist() for k, v in case["params"].items()},
+            **{k: v for k, v in case.items() if k not in ("X", "Y", "params")}}
+
+
+def arrays(plain_params: dict) -> dict[str, np.ndarray]:
+    return {k: np.array(plain_params[k], dtype=np.float64) for k in NAMES}
+
+
+def _copy(params):
+    return {k: np.array(v, dtype=np.float64, copy=True) for k, v in params.items()}
+
+
+def _changed(before: dict, after: dict) -> list[str]:
+    return [k for k in NAMES if not np.array_equal(before[k], np.asarray(after[k]))]
+
+
+def _reference_backward(Y, Y_hat, cache, params):
+    del Y_hat
+    return gradients(cache["X"], Y, params)
+
+
+def record(exercise: str, namespace: dict) -> dict:
+    function = GRADED_BY[exercise]
+    probe: dict = {"exercise": exercise, "function": function}
+    fn = namespace.get(function)
+    if fn is None:
+        probe["missing"] = f"no function named {function!r} is defined in your notebook"
+        return probe
+    recorded = []
+    if exercise == "forward":
+        for c in cases(exercise):
+            recorded.append({**plain(c), **sandbox.call(fn, c["X"].copy(), _copy(c["params"]))})
+    elif exercise in LAYER_PARAMS:
+        for c in cases(exercise):
+            Y_hat, cache = forward(c["X"], c["params"])
+            given = _copy(c["params"])
+            result = sandbox.call(fn, c["Y"].copy(), Y_hat, {k: v.copy() for k, v in cache.items()}, given)
+            recorded.append({**plain(c), **result, "mutated": _changed(c["params"], given)})
+    else:
+        rng = points.rng_for("xor", exercise)
+        saved = {k: namespace[k] for k in ("forward", "backward") if k in namespace}
+        namespace.update(forward=forward, backward=_reference_backward)
+        try:
+            for rows, epochs, lr in TRAIN_RUNS:
+                X, Y = random_batch(rng, rows)
+                c = {"X": X, "Y": Y, "params": random_params(rng), "lr": lr, "epochs": epochs}
+                recorded.append({**plain(c), **sandbox.call(fn, X.copy(), Y.copy(), _copy(c["params"]), lr, epochs,
+                                                            seconds=10.0)})
+        finally:
+            for k in ("forward", "backward"):
+                namespace.pop(k, None)
+            namespace.update(saved)
+    probe["cases"] = recorded
+    return probe

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-ASSIGNMENTS = ("warmup", "regression", "classification", "xor", "layers", "quiz")  # in course order
+ASSIGNMENTS = ("warmup", "regression", "classification", "xor", "layers", "why", "quiz")  # in course order
 COURSE_ID = "backprop"
 
 

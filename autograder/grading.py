@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder import layers, quiz, warmup, xor
+from autograder import layers, quiz, warmup, why, xor
 from autograder.exercises import EXERCISES, record
 from autograder.sandbox import grader_references
 
 HIDDEN_TESTS = Path(__file__).parent / "hidden_tests"
 RECORDERS = {  # assignment -> module with record(exercise, namespace) and TITLES
-    "warmup": warmup, "xor": xor, "layers": layers,
+    "warmup": warmup, "xor": xor, "layers": layers, "why": why,
 }
 
 

@@ -74,6 +74,8 @@ def describe(enc: dict) -> str:
         return f"a numpy array of shape {tuple(enc['shape'])} and dtype {enc['dtype']}"
     if kind == "scalar":
         return f"the number {enc['value']}"
+    if kind == "str":
+        return f"the string {enc['value']!r}"
     if kind in ("list", "tuple", "dict"):
         return f"a {kind}"
     return f"a value of type {enc['type']}"
@@ -98,6 +100,9 @@ def _plain_close(actual, desired) -> bool:
     for x, y in zip(a.reshape(-1).tolist(), d.reshape(-1).tolist(), strict=False):
         if math.isnan(x) or math.isnan(y):
             if not (math.isnan(x) and math.isnan(y)):
+                return False
+        elif math.isinf(x) or math.isinf(y):
+            if x != y:
                 return False
         elif not abs(x - y) <= ATOL + RTOL * abs(y):
             return False

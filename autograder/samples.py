@@ -122,6 +122,7 @@ DEMO = (
                        replace("by_hand", "dL_dw_by_hand = -2 * (y - s)", "dL_dw_by_hand = -(y - s)")),
             "xor": (replace("backward", 'dH * cache["H"] * (1.0 - cache["H"])', 'dH * cache["Z1"] * (1.0 - cache["Z1"])'),),
             "layers": (replace("activations", '"tanh": lambda: 1.0 - A ** 2', '"tanh": lambda: 1.0 - Z ** 2'),),
+            "why": (replace("lr_regime", "or L[-1] > L[0]", "or L[-1] >= L[0]"),),
             "classification": (replace("backward", "dh * h * (1.0 - h)", 'dh * cache["z1"] * (1.0 - cache["z1"])'),),
             "quiz": (replace("answer_E06", "answer_E06 = '-2*(y - y_hat)'", "answer_E06 = '-(y - y_hat)'"),
                      replace("answer_M02", "answer_M02 = (100, 30)", "answer_M02 = (30, 100)")),

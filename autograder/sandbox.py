@@ -81,6 +81,8 @@ def encode(value: Any, depth: int = 0) -> dict:
         return {"kind": "none"}
     if isinstance(value, bool):
         return {"kind": "other", "type": "bool"}
+    if type(value) is str:
+        return {"kind": "str", "value": value[:200]}
     if isinstance(value, (int, float, np.integer, np.floating)):
         return {"kind": "scalar", "type": type(value).__name__, "value": _float(value)}
     if type(value) is np.ndarray:

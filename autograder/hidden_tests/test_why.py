@@ -1,0 +1,114 @@
+"""Hidden checks for "the why": the regime classifier, the stopping rule, per-layer gradient norms.
+
+Expected answers come from the definitions in `autograder.why` (the notebook states them word for
+word) applied to curves the oracle trains on hidden data, and to curves on each rule's boundary.
+"""
+
+import numpy as np
+import pytest
+
+from autograder import judge, layers, why
+
+pytestmark = pytest.mark.assignment("why")
+
+
+def cases_of(probe):
+    if "missing" in probe:
+        raise AssertionError(probe["missing"][0].upper() + probe["missing"][1:] + ".")
+    return probe["cases"]
+
+
+def _answer(case) -> str:
+    enc = judge.returned(case, "lr_regime")
+    if enc["kind"] != "str" or enc["value"] not in why.REGIMES:
+        raise AssertionError(f"lr_regime() must return one of {', '.join(map(repr, why.REGIMES))}; "
+                             f"got {judge.describe(enc)} for the curve '{case['name']}'.")
+    return enc["value"]
+
+
+def _check_regimes(cases):
+    wrong = []
+    for c in cases:
+        losses = [float(v) for v in c["losses"]]
+        got, want = _answer(c), why.regime(losses)
+        if got != want:
+            wrong.append(f"'{c['name']}' ({judge.fmt(losses[:4])[:-1]}, … {len(losses)} epochs): "
+                         f"expected {want!r}, got {got!r}")
+    if wrong:
+        raise AssertionError("lr_regime() classified these curves wrongly:\n    " + "\n    ".join(wrong)
+                             + "\nApply the notebook's rules in their order: diverges, oscillates, slow, converges.")
+
+
+@pytest.mark.exercise("regime")
+def test_regimes_of_training_runs(probe):
+    _check_regimes([c for c in cases_of(probe) if c["name"].startswith("hidden data")])
+
+
+@pytest.mark.exercise("regime")
+def test_regimes_on_the_rules_boundaries(probe):
+    _check_regimes([c for c in cases_of(probe) if not c["name"].startswith("hidden data")])
+
+
+def _stop(case):
+    enc = judge.returned(case, "train_until")
+    if enc["kind"] not in ("tuple", "list") or len(enc["items"]) != 2:
+        raise AssertionError(f"train_until() must return (stop_epoch, losses); got {judge.describe(enc)}.")
+    epoch_enc, losses_enc = enc["items"]
+    if epoch_enc["kind"] != "scalar" or float(epoch_enc["value"]) != int(float(epoch_enc["value"])):
+        raise AssertionError(f"stop_epoch must be a whole number (the last epoch run), got {judge.describe(epoch_enc)}.")
+    if losses_enc["kind"] == "list":
+        losses_enc = {"kind": "ndarray", "dtype": "float64", "shape": [len(losses_enc["items"])],
+                      "data": [i.get("value", "nan") for i in losses_enc["items"]]}
+    return int(float(epoch_enc["value"])), losses_enc
+
+
+def _expected(case):
+    return why.train_until(np.array(case["X"]), np.array(case["y"]), why.init_params(), case["lr"], case["tol"],
+                           case["max_epochs"])
+
+
+def _where(case, k):
+    return f"run {k + 1} (hidden 5-row data, lr = {case['lr']:g}, tol = {case['tol']:g}, max_epochs = {case['max_epochs']})"
+
+
+@pytest.mark.exercise("stopping")
+def test_stop_epoch(probe):
+    for k, c in enumerate(cases_of(probe)):
+        got, (want, losses) = _stop(c)[0], _expected(c)
+        if got != want:
+            hint = ""
+            if got == want + 1:
+                hint = " You ran one epoch more than the rule: stop right after the epoch that meets it."
+            elif got == want - 1:
+                hint = " You stopped one epoch early: e is the epoch whose loss L_e was just computed."
+            raise AssertionError(f"train_until() stopped after epoch {got} in {_where(c, k)}; the rule stops after "
+                                 f"epoch {want} (|L_e − L_(e−1)| = {abs(losses[-1] - losses[-2]) if want > 1 else 0:.3g})."
+                                 + hint)
+
+
+@pytest.mark.exercise("stopping")
+def test_stop_losses(probe):
+    cases = cases_of(probe)
+    actual, expected = [], []
+    for c in cases:
+        want = _expected(c)[1]
+        actual.append(judge.as_array(_stop(c)[1], "losses", want.shape))
+        expected.append(want)
+    judge.check_values("losses", actual, expected, [_where(c, k) for k, c in enumerate(cases)], seed_first=False)
+
+
+@pytest.mark.exercise("gradient_norms")
+def test_gradient_norms(probe):
+    cases = cases_of(probe)
+    actual, expected, where = [], [], []
+    for c in cases:
+        args = (np.array(c["X"]), np.array(c["Y"]), layers.arrays(c["params"]), c["activations"])
+        want = why.reference_norms(*args)
+        actual.append(judge.as_array(judge.returned(c, "layer_gradient_norms"), "the norms", want.shape))
+        expected.append(want)
+        where.append(f"a {len(c['activations'])}-layer {c['activations'][0]} network, batch of {len(c['X'])}")
+    variants = [("squared norms", "The Frobenius norm is the square root of the sum of squares.",
+                 lambda: [e ** 2 for e in expected]),
+                ("layers in reverse order", "Entry 0 is layer 1 (next to the input), the last entry the output layer.",
+                 lambda: [e[::-1] for e in expected])]
+    judge.check_values("the per-layer norms ‖∂L/∂W_l‖", actual, expected, where, variants, seed_first=False)

@@ -72,28 +72,12 @@ def _cases(net: Network, exercise: str):
         yield x, float(y), points.params(rng, net)
 
 
-class _Caller:
-    """sandbox.call, except that after one call timed out the rest are not attempted: an
-    endless loop costs one time limit per exercise, not one per hidden point."""
-
-    def __init__(self, fn, seconds: float = sandbox.CALL_SECONDS):
-        self.fn, self.seconds, self.timed_out = fn, seconds, None
-
-    def __call__(self, *args) -> dict:
-        if self.timed_out:
-            return {"error": self.timed_out}
-        result = sandbox.call(self.fn, *args, seconds=self.seconds)
-        if "did not return" in result.get("error", ""):
-            self.timed_out = result["error"]
-        return result
-
-
 def _mutated(before: Params, after: Params) -> list[str]:
     return [k for k in PARAM_NAMES if not np.array_equal(np.asarray(before[k]), np.asarray(after[k]))]
 
 
 def _call_forward(fn, net, exercise):
-    fn, cases = _Caller(fn), []
+    fn, cases = sandbox.Caller(fn), []
     for x, _y, p in _cases(net, exercise):
         result = fn(x.copy(), copy_params(p))
         cases.append({"x": x.tolist(), "params": plain_params(p), **result})
@@ -102,7 +86,7 @@ def _call_forward(fn, net, exercise):
 
 def _call_backward(fn, net, exercise):
     ref = Reference(net)
-    fn, cases = _Caller(fn), []
+    fn, cases = sandbox.Caller(fn), []
     for x, y, p in _cases(net, exercise):
         y_hat, cache = ref.forward(x, p)
         given = copy_params(p)
@@ -114,7 +98,7 @@ def _call_backward(fn, net, exercise):
 
 def _call_update(fn, net, exercise):
     rng = points.rng_for(net.name, exercise)
-    fn, cases = _Caller(fn), []
+    fn, cases = sandbox.Caller(fn), []
     for _ in range(3):
         p, g = points.params(rng, net), points.params(rng, net, scale=3.0)
         lr = float(rng.uniform(0.01, 0.5))
@@ -143,7 +127,7 @@ def _reference_helpers(namespace: dict, net: Network):
 
 def _call_train(fn, net, exercise, namespace):
     rng = points.rng_for(net.name, exercise)
-    fn, cases = _Caller(fn, seconds=10.0), []
+    fn, cases = sandbox.Caller(fn, seconds=10.0), []
     for rows, epochs, lr in TRAIN_RUNS[net.name]:
         X, y, p = points.inputs(rng, net, rows), points.targets(rng, net, rows), points.params(rng, net, 0.3)
         with _reference_helpers(namespace, net):

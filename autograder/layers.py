@@ -197,15 +197,22 @@ REFERENCE = {"dense_forward": dense_forward, "dense_backward": dense_backward,
              "loss_forward_backward": lambda Y_hat, Y, kind: loss_forward_backward(Y_hat, Y, kind)}
 
 
-def _call_keep(fn, *args) -> tuple[dict, object]:
-    """sandbox.call that also hands back the raw return value (to pass the learner's cache on)."""
-    kept = {}
+class _Keeping:
+    """A sandbox.Caller that also keeps the raw return value: the learner's own cache, which is
+    handed on to the learner's backward."""
 
-    def wrapper(*a):
-        kept["value"] = fn(*a)
-        return kept["value"]
+    def __init__(self, fn, seconds: float = sandbox.CALL_SECONDS) -> None:
+        self.value = None
 
-    return sandbox.call(wrapper, *args), kept.get("value")
+        def keep(*args):
+            self.value = fn(*args)
+            return self.value
+
+        self.caller = sandbox.Caller(keep, seconds)
+
+    def __call__(self, *args) -> tuple[dict, object]:
+        self.value = None
+        return self.caller(*args), self.value
 
 
 def _second(value):
@@ -213,46 +220,46 @@ def _second(value):
 
 
 def _record_dense(fns, rng):
-    forward, backward = fns
+    forward, backward = _Keeping(fns[0]), sandbox.Caller(fns[1])
     cases = []
     for n, d_in, d_out in ((4, 3, 5), (3, 5, 2), (6, 2, 4)):
         A, W, b = rng.normal(size=(n, d_in)), rng.normal(size=(d_in, d_out)), rng.normal(size=d_out)
         dZ = rng.normal(size=(n, d_out))
-        fwd, value = _call_keep(forward, A.copy(), W.copy(), b.copy())
+        fwd, value = forward(A.copy(), W.copy(), b.copy())
         case = {"A": A.tolist(), "W": W.tolist(), "b": b.tolist(), "dZ": dZ.tolist(), "forward": fwd}
         if _second(value) is not None:
-            case["backward"] = sandbox.call(backward, dZ.copy(), _second(value))
+            case["backward"] = backward(dZ.copy(), _second(value))
         cases.append(case)
     return cases
 
 
 def _record_activations(fns, rng):
-    forward, backward = fns
+    forward, backward = _Keeping(fns[0]), sandbox.Caller(fns[1])
     cases = []
     for kind in KINDS:
         Z = rng.normal(0, 2, (4, 3))
         Z[0, 0] = 0.0 if kind == "relu" else Z[0, 0]
         dA = rng.normal(size=(4, 3))
-        fwd, value = _call_keep(forward, Z.copy(), kind)
+        fwd, value = forward(Z.copy(), kind)
         case = {"kind": kind, "Z": Z.tolist(), "dA": dA.tolist(), "forward": fwd}
         if _second(value) is not None:
-            case["backward"] = sandbox.call(backward, dA.copy(), _second(value))
+            case["backward"] = backward(dA.copy(), _second(value))
         cases.append(case)
     return cases
 
 
 def _record_losses(fns, rng):
-    (fn,) = fns
+    fn = sandbox.Caller(fns[0])
     cases = []
     for kind, n, k in (("mse", 5, 2), ("mse", 3, 1), ("bce", 4, 3), ("bce", 6, 1)):
         Y_hat = rng.uniform(0.05, 0.95, (n, k)) if kind == "bce" else rng.normal(size=(n, k))
         Y = (rng.random((n, k)) < 0.5).astype(np.float64) if kind == "bce" else rng.normal(size=(n, k))
-        cases.append({"kind": kind, "Y_hat": Y_hat.tolist(), "Y": Y.tolist(), **sandbox.call(fn, Y_hat.copy(), Y.copy(), kind)})
+        cases.append({"kind": kind, "Y_hat": Y_hat.tolist(), "Y": Y.tolist(), **fn(Y_hat.copy(), Y.copy(), kind)})
     return cases
 
 
 def _record_model(fns, rng, namespace):
-    forward, backward = fns
+    forward, backward = _Keeping(fns[0]), sandbox.Caller(fns[1])
     cases = []
     saved = {k: namespace[k] for k in REFERENCE if k in namespace}
     namespace.update(REFERENCE)  # the pieces are graded on their own: here only the composition counts
@@ -260,10 +267,10 @@ def _record_model(fns, rng, namespace):
         for depth, hidden in ((3, "tanh"), (2, "relu"), (4, "sigmoid")):
             net = random_network(rng, depth, hidden)
             dY_hat = rng.normal(size=(net["X"].shape[0], net["Y"].shape[1]))
-            fwd, value = _call_keep(forward, net["X"].copy(), arrays(net["params"]), list(net["activations"]))
+            fwd, value = forward(net["X"].copy(), arrays(net["params"]), list(net["activations"]))
             case = {**plain(net), "dY_hat": dY_hat.tolist(), "forward": fwd}
             if _second(value) is not None:
-                case["backward"] = sandbox.call(backward, dY_hat.copy(), _second(value))
+                case["backward"] = backward(dY_hat.copy(), _second(value))
             cases.append(case)
     finally:
         for k in REFERENCE:
@@ -273,7 +280,7 @@ def _record_model(fns, rng, namespace):
 
 
 def _record_gradient_check(fns, rng):
-    numerical, check = fns
+    numerical, check = sandbox.Caller(fns[0]), sandbox.Caller(fns[1])
     cases = []
     for depth, hidden in ((2, "tanh"), (3, "sigmoid")):
         net = random_network(rng, depth, hidden)
@@ -288,11 +295,9 @@ def _record_gradient_check(fns, rng):
         wrong["b2"] = wrong["b2"].copy()
         wrong["b2"][0] += 0.5 * (abs(wrong["b2"][0]) + 0.1)  # one entry off
         case = {**plain(net), "right": plain(right), "wrong": plain(wrong), "bad": ["W1", "b2"],
-                "numerical": sandbox.call(numerical, f, arrays(net["params"]), seconds=10.0),
-                "check_right": sandbox.call(check, f, arrays(net["params"]), {k: v.copy() for k, v in right.items()},
-                                            seconds=10.0),
-                "check_wrong": sandbox.call(check, f, arrays(net["params"]), {k: v.copy() for k, v in wrong.items()},
-                                            seconds=10.0)}
+                "numerical": numerical(f, arrays(net["params"])),
+                "check_right": check(f, arrays(net["params"]), {k: v.copy() for k, v in right.items()}),
+                "check_wrong": check(f, arrays(net["params"]), {k: v.copy() for k, v in wrong.items()})}
         cases.append(case)
     return cases
 

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
 from autograder import sandbox
 from autograder.banks import Question, computable, recompute, same_formula
 
@@ -33,7 +30,11 @@ def _solution_literal(q: Question) -> str:
     return repr(q.stated) if q.kind == "formula" else q.stated
 
 
-def build() -> nbformat.NotebookNode:
+def build():
+    """The quiz notebook (nbformat is imported here, not at the top: grading in a learner's
+    kernel imports this module and should not pay for nbformat's schema validator)."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
     cells = [new_markdown_cell(
         "# Quiz · backpropagation\n\n"
         "The questions with an exact answer from the course's interview-question banks. Work them out on paper "
@@ -82,12 +83,16 @@ def _kind_check(q: Question, var: str) -> str:
 def write(course_root: Path) -> Path:
     path = course_root / "source" / "quiz" / "quiz.ipynb"
     path.parent.mkdir(parents=True, exist_ok=True)
+    import nbformat
+
     nbformat.write(build(), path)
     return path
 
 
 def is_current(course_root: Path) -> bool:
     path = course_root / "source" / "quiz" / "quiz.ipynb"
+    import nbformat
+
     return path.exists() and nbformat.read(path, as_version=4) == build()
 
 

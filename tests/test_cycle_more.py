@@ -1,0 +1,63 @@
+"""The full nbgrader cycle for the warm-up, XOR, general-backward and "why" assignments:
+generate → release → fetch → submit → collect → autograde → generate_feedback → export, with real
+nbgrader commands and kernels. The solution gets full marks, the untouched release 0, and a
+planted mistake partial credit with the mistake named in the feedback."""
+
+import pytest
+
+from autograder.cli import run_cycle
+from autograder.course import Course
+from autograder.samples import DEMO
+
+pytestmark = pytest.mark.cycle
+
+ASSIGNMENTS = ("warmup", "xor", "layers", "why")
+TOTAL = {"warmup": 8, "xor": 7, "layers": 9, "why": 6}
+PLANTED = {  # cy's score and the mistake the feedback must name
+    "warmup": (5, "sigmoid derivative at z"),   # ∂ŷ/∂z link 0/1, the formula missing its 2: 0/2
+    "xor": (5, "sigmoid derivative at z"),      # hidden layer 0/2
+    "layers": (7, "activation derivative at z"),  # tanh' from z: activations 0/2 (its visible check fails too)
+    "why": (5, None),                           # last == first read as diverging: boundary check 1/2
+}
+
+
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory):
+    course = Course.create(tmp_path_factory.mktemp("cycle") / "course")
+    rows = run_cycle(course, {a: DEMO for a in ASSIGNMENTS}, say=lambda msg: None)
+    return course, {(r["student_id"], r["assignment"]): float(r["score"]) for r in rows}
+
+
+def feedback(course, student, assignment):
+    return (course.root / "feedback" / student / assignment / f"{assignment}.html").read_text(encoding="utf-8")
+
+
+def test_scores(cycle):
+    _, scores = cycle
+    expected = {}
+    for a in ASSIGNMENTS:
+        expected[("ada", a)] = float(TOTAL[a])
+        expected[("ben", a)] = 0.0
+        expected[("cy", a)] = float(PLANTED[a][0])
+    assert {k: scores.get(k) for k in expected} == expected
+
+
+@pytest.mark.parametrize("assignment", [a for a in ASSIGNMENTS if PLANTED[a][1]])
+def test_feedback_names_the_planted_mistake(cycle, assignment):
+    course, _ = cycle
+    assert f"This matches a known mistake: {PLANTED[assignment][1]}." in feedback(course, "cy", assignment)
+
+
+def test_feedback_explains_the_other_planted_mistakes(cycle):
+    course, _ = cycle
+    assert "This matches a known mistake: missing ×2." in feedback(course, "cy", "warmup")  # the by-hand formula
+    assert "&#x27;last equals first&#x27;" in feedback(course, "cy", "why") or "'last equals first'" in feedback(
+        course, "cy", "why")
+
+
+def test_feedback_has_no_hidden_test_code(cycle):
+    course, _ = cycle
+    for a in ASSIGNMENTS:
+        for student in ("ada", "ben", "cy"):
+            text = feedback(course, student, a)
+            assert "BEGIN HIDDEN TESTS" not in text and "autograder.grading" not in text

@@ -1,11 +1,14 @@
 """release/ and solutions/ are exactly nbgrader's output; release/ reveals nothing; a learner
 can run the visible checks locally with one command."""
 
+import os
 import shutil
 import subprocess
 import sys
 
+import nbformat
 import pytest
+from nbclient import NotebookClient
 
 from autograder.cli import _tree_diff, leaks, main
 from autograder.samples import SAMPLES
@@ -56,3 +59,20 @@ def test_learners_local_check_command(tmp_path, student, passed, failed):
         assert "test_forward: NotImplementedError" in proc.stdout
     if student == "cy":
         assert "test_hidden_weights" in proc.stdout and "finite differences" in proc.stdout
+
+
+@pytest.mark.parametrize("assignment", ["warmup", "xor", "layers", "why"])
+def test_the_solved_notebook_runs_clean_offline(tmp_path, assignment):
+    """The solved release notebook, run top to bottom in a fresh kernel (plots and all): no cell errors,
+    every visible check prints its success line, and there is at least one plot."""
+    nb_path = tmp_path / f"{assignment}.ipynb"
+    SAMPLES["ada"].make(assignment, REPO / "release" / assignment / f"{assignment}.ipynb",
+                        REPO / "source" / assignment / f"{assignment}.ipynb", nb_path)
+    nb = nbformat.read(nb_path, as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute(
+        env={k: v for k, v in os.environ.items() if k != "MPLBACKEND"})
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    checks = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert checks and all(any(o.get("name") == "stdout" for o in c.outputs) for c in checks)
+    assert any("image/png" in o.get("data", {}) for o in outputs)

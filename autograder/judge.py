@@ -23,6 +23,13 @@ def fmt(value) -> str:
     return "[" + ", ".join(fmt(v) for v in arr) + "]"
 
 
+def cases(probe: dict) -> list[dict]:
+    """The recorded calls of a probe, or an AssertionError saying what the notebook lacks."""
+    if "missing" in probe:
+        raise AssertionError(probe["missing"][0].upper() + probe["missing"][1:] + ".")
+    return probe["cases"]
+
+
 def returned(case: dict, function: str) -> dict:
     """The encoded return value of a call, or an AssertionError saying why there is none."""
     if "error" in case:

@@ -221,3 +221,19 @@ class Caller:
         if "did not return" in result.get("error", ""):
             self.timed_out = result["error"]
         return result
+
+
+@contextlib.contextmanager
+def replaced(namespace: dict, **names):
+    """While the block runs, each `name` in the learner's namespace is the grader's own version.
+
+    Grading one exercise (a training loop, a step, a composition) with correct building blocks
+    means a wrong building block costs its own points only, not those of every exercise using it."""
+    saved = {k: namespace[k] for k in names if k in namespace}
+    namespace.update(names)
+    try:
+        yield
+    finally:
+        for k in names:
+            namespace.pop(k, None)
+        namespace.update(saved)

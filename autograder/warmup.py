@@ -254,19 +254,11 @@ def record(exercise: str, namespace: dict) -> dict:
             cases.append({"factors": {k: v.tolist() for k, v in factors.items()}, **result})
     else:
         rng = points.rng_for("warmup", exercise)
-        saved = {k: namespace.get(k) for k in ("chain_factors", "chain_product")}
-        namespace.update(chain_factors=_reference_factors, chain_product=_reference_product)
-        try:
+        with sandbox.replaced(namespace, chain_factors=_reference_factors, chain_product=_reference_product):
             for activation in ("linear", "sigmoid", "sigmoid"):
                 c = {"activation": activation, "x": float(rng.uniform(-3, 3)), "y": float(rng.uniform(-1, 2)),
                      "w": float(rng.uniform(-1.5, 1.5)), "b": float(rng.uniform(-1, 1)), "lr": float(rng.uniform(0.05, 0.5))}
                 result = call(c["x"], c["y"], c["w"], c["b"], c["lr"], activation)
                 cases.append({**c, **result})
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    namespace.pop(k, None)
-                else:
-                    namespace[k] = v
     probe["cases"] = cases
     return probe

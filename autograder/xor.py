@@ -156,16 +156,10 @@ def record(exercise: str, namespace: dict) -> dict:
             recorded.append({**plain(c), **result, "mutated": _changed(c["params"], given)})
     else:
         rng = points.rng_for("xor", exercise)
-        saved = {k: namespace[k] for k in ("forward", "backward") if k in namespace}
-        namespace.update(forward=forward, backward=_reference_backward)
-        try:
+        with sandbox.replaced(namespace, forward=forward, backward=_reference_backward):
             for rows, epochs, lr in TRAIN_RUNS:
                 X, Y = random_batch(rng, rows)
                 c = {"X": X, "Y": Y, "params": random_params(rng), "lr": lr, "epochs": epochs}
                 recorded.append({**plain(c), **call(X.copy(), Y.copy(), _copy(c["params"]), lr, epochs)})
-        finally:
-            for k in ("forward", "backward"):
-                namespace.pop(k, None)
-            namespace.update(saved)
     probe["cases"] = recorded
     return probe

@@ -13,12 +13,6 @@ from autograder import judge, layers
 pytestmark = pytest.mark.assignment("layers")
 
 
-def cases_of(probe):
-    if "missing" in probe:
-        raise AssertionError(probe["missing"][0].upper() + probe["missing"][1:] + ".")
-    return probe["cases"]
-
-
 def arr(v):
     return np.array(v, dtype=np.float64)
 
@@ -42,7 +36,7 @@ def backward_of(case, function: str) -> dict:
 
 @pytest.mark.exercise("dense")
 def test_dense_forward(probe):
-    cases = cases_of(probe)
+    cases = judge.cases(probe)
     actual = [judge.as_array(items(judge.returned(c["forward"], "dense_forward"), "dense_forward", 2, "(Z, cache)")[0],
                              "Z", (len(c["A"]), len(c["b"]))) for c in cases]
     expected = [layers.dense_forward(arr(c["A"]), arr(c["W"]), arr(c["b"]))[0] for c in cases]
@@ -56,7 +50,7 @@ def _dense_where(c):
 @pytest.mark.exercise("dense")
 @pytest.mark.parametrize("position,name", [(0, "dA_prev"), (1, "dW"), (2, "db")], ids=["dA_prev", "dW", "db"])
 def test_dense_backward(probe, position, name):
-    cases = cases_of(probe)
+    cases = judge.cases(probe)
     actual, expected = [], []
     for c in cases:
         out = items(backward_of(c, "dense_backward"), "dense_backward", 3, "(dA_prev, dW, db)")
@@ -72,7 +66,7 @@ def test_dense_backward(probe, position, name):
 @pytest.mark.exercise("activations")
 @pytest.mark.parametrize("kind", layers.KINDS)
 def test_activation(probe, kind):
-    c = next(c for c in cases_of(probe) if c["kind"] == kind)
+    c = next(c for c in judge.cases(probe) if c["kind"] == kind)
     Z, dA = arr(c["Z"]), arr(c["dA"])
     out = items(judge.returned(c["forward"], "activation_forward"), "activation_forward", 2, "(A, cache)")
     A = judge.as_array(out[0], f"{kind}: A", Z.shape)
@@ -96,7 +90,7 @@ def test_activation(probe, kind):
 @pytest.mark.exercise("losses")
 @pytest.mark.parametrize("kind", ["mse", "bce"])
 def test_loss(probe, kind):
-    cases = [c for c in cases_of(probe) if c["kind"] == kind]
+    cases = [c for c in judge.cases(probe) if c["kind"] == kind]
     values, grads = [], []
     for c in cases:
         out = items(judge.returned(c, "loss_forward_backward"), "loss_forward_backward", 2, "(L, dY_hat)")
@@ -129,7 +123,7 @@ def _net_where(c):
 
 @pytest.mark.exercise("model")
 def test_model_forward(probe):
-    cases = cases_of(probe)
+    cases = judge.cases(probe)
     actual = [judge.as_array(items(judge.returned(c["forward"], "model_forward"), "model_forward", 2,
                                    "(Y_hat, caches)")[0], "Y_hat", np.shape(c["Y"])) for c in cases]
     expected = [layers.model_forward(arr(c["X"]), layers.arrays(c["params"]), c["activations"])[0] for c in cases]
@@ -139,7 +133,7 @@ def test_model_forward(probe):
 @pytest.mark.exercise("model")
 @pytest.mark.parametrize("which", ["last layer", "earlier layers"])
 def test_model_backward(probe, which):
-    cases = cases_of(probe)
+    cases = judge.cases(probe)
     for c in cases:
         grads = backward_of(c, "model_backward")
         params = layers.arrays(c["params"])
@@ -158,7 +152,7 @@ def test_model_backward(probe, which):
 
 @pytest.mark.exercise("gradient_check")
 def test_numerical_gradient(probe):
-    for c in cases_of(probe):
+    for c in judge.cases(probe):
         enc = judge.returned(c["numerical"], "numerical_gradient")
         for name, value in c["right"].items():
             want = arr(value)
@@ -177,7 +171,7 @@ def _errors(enc, function, names):
 
 @pytest.mark.exercise("gradient_check")
 def test_checker_passes_right_gradients(probe):
-    for c in cases_of(probe):
+    for c in judge.cases(probe):
         errors = _errors(c["check_right"], "gradient_check", c["right"])
         loud = {k: v for k, v in errors.items() if not v < 1e-5}
         if loud:
@@ -187,7 +181,7 @@ def test_checker_passes_right_gradients(probe):
 
 @pytest.mark.exercise("gradient_check")
 def test_checker_flags_wrong_gradients(probe):
-    for c in cases_of(probe):
+    for c in judge.cases(probe):
         errors = _errors(c["check_wrong"], "gradient_check", c["right"])
         missed = [k for k in c["bad"] if not errors[k] > 1e-2]
         false = [k for k in c["right"] if k not in c["bad"] and not errors[k] < 1e-5]

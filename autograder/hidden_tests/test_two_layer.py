@@ -20,12 +20,6 @@ def net_of(probe):
     return NETWORKS[probe["network"]]
 
 
-def cases_of(probe):
-    if "missing" in probe:
-        raise AssertionError(probe["missing"][0].upper() + probe["missing"][1:] + ".")
-    return probe["cases"]
-
-
 def where(case, index: int) -> str:
     name = "the seed example" if index == 0 else f"hidden point {index}"
     parts = [f"x = {judge.fmt(case['x'])}"]
@@ -46,7 +40,7 @@ def two_values(enc, function: str):
 
 @pytest.mark.exercise("forward")
 def test_forward_prediction(probe):
-    net, cases = net_of(probe), cases_of(probe)
+    net, cases = net_of(probe), judge.cases(probe)
     actual, expected = [], []
     for case in cases:
         y_hat, _ = two_values(judge.returned(case, "forward"), "forward")
@@ -57,7 +51,7 @@ def test_forward_prediction(probe):
 
 @pytest.mark.exercise("forward")
 def test_forward_cache(probe):
-    net, cases = net_of(probe), cases_of(probe)
+    net, cases = net_of(probe), judge.cases(probe)
     for key, shape in (("x", (net.n_in,)), ("z1", (net.n_hidden,)), ("h", (net.n_hidden,))):
         actual, expected = [], []
         for case in cases:
@@ -72,7 +66,7 @@ def test_forward_cache(probe):
 
 @pytest.mark.exercise(*GRADIENT_OF)
 def test_gradient_values(probe):
-    net, cases = net_of(probe), cases_of(probe)
+    net, cases = net_of(probe), judge.cases(probe)
     name = GRADIENT_OF[probe["exercise"]]
     shape = oracle.shapes(net)[name]
     label = f"∂L/∂{name}"
@@ -105,7 +99,7 @@ NOTEBOOK_LR = {"regression": 0.001, "classification": 0.1}
 
 @pytest.mark.exercise("update")
 def test_update_values(probe):
-    net, cases = net_of(probe), cases_of(probe)
+    net, cases = net_of(probe), judge.cases(probe)
     for name in PARAM_NAMES:
         shape = oracle.shapes(net)[name]
         actual = [
@@ -127,7 +121,7 @@ def test_update_values(probe):
 
 @pytest.mark.exercise("update")
 def test_update_returns_new_arrays(probe):
-    for case in cases_of(probe):
+    for case in judge.cases(probe):
         judge.returned(case, "update")  # no credit for leaving inputs alone by not running
         if case.get("mutated"):
             raise AssertionError(
@@ -173,7 +167,7 @@ def _train_variants(cases, net, pick):
 
 @pytest.mark.exercise("train")
 def test_train_epoch_losses(probe):
-    net, cases = net_of(probe), cases_of(probe)
+    net, cases = net_of(probe), judge.cases(probe)
     actual = [_train_outputs(c, net)[0] for c in cases]
     expected = [_reference_run(c, net)[0] for c in cases]
     judge.check_values("epoch_losses", actual, expected, [_where_train(c, k) for k, c in enumerate(cases)],
@@ -182,7 +176,7 @@ def test_train_epoch_losses(probe):
 
 @pytest.mark.exercise("train")
 def test_train_final_parameters(probe):
-    net, cases = net_of(probe), cases_of(probe)
+    net, cases = net_of(probe), judge.cases(probe)
     for name in PARAM_NAMES:
         actual = [_train_outputs(c, net)[1][name] for c in cases]
         expected = [_reference_run(c, net)[1][name] for c in cases]

@@ -12,12 +12,6 @@ from autograder import judge, warmup
 pytestmark = pytest.mark.assignment("warmup")
 
 
-def cases_of(probe):
-    if "missing" in probe:
-        raise AssertionError(probe["missing"][0].upper() + probe["missing"][1:] + ".")
-    return probe["cases"]
-
-
 def where(case, k: int) -> str:
     name = "the notebook's example" if case["x"] == warmup.SEED_CASE["x"] else f"hidden case {k}"
     return (f"{name}, {case['activation']} neuron (x = {judge.fmt(case['x'])}, y = {judge.fmt(case['y'])}, "
@@ -30,7 +24,7 @@ def at(case, what: str) -> np.ndarray:
 
 @pytest.mark.exercise(*warmup.FACTORS)
 def test_chain_link(probe):
-    cases, factor = cases_of(probe), probe["exercise"]
+    cases, factor = judge.cases(probe), probe["exercise"]
     label = warmup.FACTOR_TEXT[factor]
     actual = [
         judge.as_array(judge.field(judge.returned(c, "chain_factors"), factor, "The dict chain_factors returns"),
@@ -54,7 +48,7 @@ def test_chain_link(probe):
 @pytest.mark.exercise("product")
 @pytest.mark.parametrize("param", ["w", "b"])
 def test_chain_product(probe, param):
-    cases = cases_of(probe)
+    cases = judge.cases(probe)
     last = "dz_dw" if param == "w" else "dz_db"
     links = ("dL_dyhat", "dyhat_dz", last)
     factors = [{k: np.array(v, dtype=np.float64) for k, v in c["factors"].items()} for c in cases]
@@ -78,7 +72,7 @@ def test_chain_product(probe, param):
 
 @pytest.mark.exercise("step")
 def test_step(probe):
-    cases = cases_of(probe)
+    cases = judge.cases(probe)
     actual, expected, ascent, no_lr = [], [], [], []
     for c in cases:
         enc = judge.returned(c, "step")

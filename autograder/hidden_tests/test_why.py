@@ -12,12 +12,6 @@ from autograder import judge, layers, why
 pytestmark = pytest.mark.assignment("why")
 
 
-def cases_of(probe):
-    if "missing" in probe:
-        raise AssertionError(probe["missing"][0].upper() + probe["missing"][1:] + ".")
-    return probe["cases"]
-
-
 def _answer(case) -> str:
     enc = judge.returned(case, "lr_regime")
     if enc["kind"] != "str" or enc["value"] not in why.REGIMES:
@@ -41,12 +35,12 @@ def _check_regimes(cases):
 
 @pytest.mark.exercise("regime")
 def test_regimes_of_training_runs(probe):
-    _check_regimes([c for c in cases_of(probe) if c["name"].startswith("hidden data")])
+    _check_regimes([c for c in judge.cases(probe) if c["name"].startswith("hidden data")])
 
 
 @pytest.mark.exercise("regime")
 def test_regimes_on_the_rules_boundaries(probe):
-    _check_regimes([c for c in cases_of(probe) if not c["name"].startswith("hidden data")])
+    _check_regimes([c for c in judge.cases(probe) if not c["name"].startswith("hidden data")])
 
 
 def _stop(case):
@@ -73,7 +67,7 @@ def _where(case, k):
 
 @pytest.mark.exercise("stopping")
 def test_stop_epoch(probe):
-    for k, c in enumerate(cases_of(probe)):
+    for k, c in enumerate(judge.cases(probe)):
         got, (want, losses) = _stop(c)[0], _expected(c)
         if got != want:
             hint = ""
@@ -88,7 +82,7 @@ def test_stop_epoch(probe):
 
 @pytest.mark.exercise("stopping")
 def test_stop_losses(probe):
-    cases = cases_of(probe)
+    cases = judge.cases(probe)
     actual, expected = [], []
     for c in cases:
         want = _expected(c)[1]
@@ -99,7 +93,7 @@ def test_stop_losses(probe):
 
 @pytest.mark.exercise("gradient_norms")
 def test_gradient_norms(probe):
-    cases = cases_of(probe)
+    cases = judge.cases(probe)
     actual, expected, where = [], [], []
     for c in cases:
         args = (np.array(c["X"]), np.array(c["Y"]), layers.arrays(c["params"]), c["activations"])

@@ -11,12 +11,6 @@ from autograder import judge, xor
 pytestmark = pytest.mark.assignment("xor")
 
 
-def cases_of(probe):
-    if "missing" in probe:
-        raise AssertionError(probe["missing"][0].upper() + probe["missing"][1:] + ".")
-    return probe["cases"]
-
-
 def where(case, k: int) -> str:
     if k == 0:
         return "the XOR data from the known-good start"
@@ -33,7 +27,7 @@ def pair(enc, function: str, names: str):
 
 @pytest.mark.exercise("forward")
 def test_forward_output(probe):
-    cases = cases_of(probe)
+    cases = judge.cases(probe)
     actual = [judge.as_array(pair(judge.returned(c, "forward"), "forward", "(Y_hat, cache)")[0], "Y_hat",
                              (len(c["X"]), 1)) for c in cases]
     expected = [xor.forward(c["X"], xor.arrays(c["params"]))[0] for c in cases]
@@ -42,7 +36,7 @@ def test_forward_output(probe):
 
 @pytest.mark.exercise("forward")
 def test_forward_cache(probe):
-    cases = cases_of(probe)
+    cases = judge.cases(probe)
     for key in ("Z1", "H"):
         actual = [judge.as_array(judge.field(pair(judge.returned(c, "forward"), "forward", "(Y_hat, cache)")[1], key,
                                              "The cache"), f"cache[{key!r}]", (len(c["X"]), 2)) for c in cases]
@@ -54,7 +48,7 @@ def test_forward_cache(probe):
 @pytest.mark.exercise("output_layer", "hidden_layer")
 @pytest.mark.parametrize("position", [0, 1], ids=["weights", "bias"])
 def test_layer_gradient(probe, position):
-    cases = cases_of(probe)
+    cases = judge.cases(probe)
     name = xor.LAYER_PARAMS[probe["exercise"]][position]
     label = f"∂L/∂{name}"
     actual = [judge.as_array(judge.field(judge.returned(c, "backward"), name, "The dict backward returns"), label,
@@ -92,7 +86,7 @@ def _where_run(case, k):
 @pytest.mark.exercise("train")
 @pytest.mark.parametrize("what", ["losses", *xor.NAMES])
 def test_train(probe, what):
-    cases = cases_of(probe)
+    cases = judge.cases(probe)
 
     def pick(run):
         return run[0] if what == "losses" else run[1][what]

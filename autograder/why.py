@@ -18,21 +18,37 @@ from autograder.reference import Reference, init_params
 REGIMES = ("slow", "converges", "oscillates", "diverges")
 
 
-def regime(losses) -> str:
+def regime(losses, misreading: str | None = None) -> str:
     """The notebook's definition, in order:
     diverges   a loss is not finite, or the last loss is above the first;
     oscillates the loss rises from one epoch to the next in at least 10% of the steps;
     slow       after the first tenth of the epochs (at least one epoch), the loss is still above
                half of the first loss;
-    converges  otherwise."""
+    converges  otherwise.
+    `misreading` names one of MISREADINGS: the same rules, read the way learners misread them."""
     L = np.asarray(losses, dtype=np.float64)
-    if not np.all(np.isfinite(L)) or L[-1] > L[0]:
-        return "diverges"
-    if np.sum(np.diff(L) > 0) >= 0.1 * (len(L) - 1):
+    finite = np.all(np.isfinite(L))
+    rises = int(np.sum(np.diff(L) > 0))
+    diverging = not finite or (L[-1] >= L[0] if misreading == "last = first read as diverging" else L[-1] > L[0])
+    oscillating = rises > 0.1 * (len(L) - 1) if misreading == "more than 10% (not at least)" else rises >= 0.1 * (
+        len(L) - 1)
+    k = max(1, len(L) // 10)
+    slow = L[k] >= 0.5 * L[0] if misreading == "exactly half counted as slow" else L[k] > 0.5 * L[0]
+    if misreading == "oscillation checked before divergence" and finite and oscillating:
         return "oscillates"
-    if L[max(1, len(L) // 10)] > 0.5 * L[0]:
-        return "slow"
-    return "converges"
+    if diverging:
+        return "diverges"
+    if oscillating:
+        return "oscillates"
+    return "slow" if slow else "converges"
+
+
+MISREADINGS = {
+    "last = first read as diverging": "Diverging means the last loss is *above* the first; equal is not above.",
+    "more than 10% (not at least)": "Oscillating means rises in *at least* 10% of the steps: exactly 10% counts.",
+    "exactly half counted as slow": "Slow means *above* half of the first loss; exactly half is not slow.",
+    "oscillation checked before divergence": "Apply the rules in their order: diverges is checked first.",
+}
 
 
 def sgd_epoch(X, y, params, lr):

@@ -108,7 +108,8 @@ def test_a_composition_mistake_in_the_model_is_caught(learner, capsys):
 def test_the_why_boundaries_catch_a_near_miss_reading(learner, capsys):
     ns = learner("why", planted("why", replace("lr_regime", ">= 0.1 * (len(L) - 1)", "> 0.1 * (len(L) - 1)")))
     assert grade("why", "regime", ns, 2) == 1.0
-    assert "'exactly 10% rises'" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "'exactly 10% rises'" in out and "This matches a known mistake: more than 10% (not at least)." in out
 
 
 def test_stopping_one_epoch_late_is_explained(learner, capsys):

@@ -20,7 +20,7 @@ def _answer(case) -> str:
     return enc["value"]
 
 
-def _check_regimes(cases):
+def _check_regimes(cases, all_cases):
     wrong = []
     for c in cases:
         losses = [float(v) for v in c["losses"]]
@@ -28,19 +28,26 @@ def _check_regimes(cases):
         if got != want:
             wrong.append(f"'{c['name']}' ({judge.fmt(losses[:4])[:-1]}, … {len(losses)} epochs): "
                          f"expected {want!r}, got {got!r}")
-    if wrong:
-        raise AssertionError("lr_regime() classified these curves wrongly:\n    " + "\n    ".join(wrong)
-                             + "\nApply the notebook's rules in their order: diverges, oscillates, slow, converges.")
+    if not wrong:
+        return
+    message = "lr_regime() classified these curves wrongly:\n    " + "\n    ".join(wrong)
+    answers = [_answer(c) for c in all_cases]
+    for name, explanation in why.MISREADINGS.items():
+        if answers == [why.regime([float(v) for v in c["losses"]], name) for c in all_cases]:
+            raise AssertionError(message + f"\nThis matches a known mistake: {name}. {explanation}")
+    raise AssertionError(message + "\nApply the notebook's rules in their order: diverges, oscillates, slow, converges.")
 
 
 @pytest.mark.exercise("regime")
 def test_regimes_of_training_runs(probe):
-    _check_regimes([c for c in judge.cases(probe) if c["name"].startswith("hidden data")])
+    cases = judge.cases(probe)
+    _check_regimes([c for c in cases if c["name"].startswith("hidden data")], cases)
 
 
 @pytest.mark.exercise("regime")
 def test_regimes_on_the_rules_boundaries(probe):
-    _check_regimes([c for c in judge.cases(probe) if not c["name"].startswith("hidden data")])
+    cases = judge.cases(probe)
+    _check_regimes([c for c in cases if not c["name"].startswith("hidden data")], cases)
 
 
 def _stop(case):

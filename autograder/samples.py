@@ -115,7 +115,8 @@ DEMO = (
     Sample("ben", "untouched release", solved=False),
     Sample(
         "cy",
-        "planted mistakes: σ' at z, a missing ×2, swapped W1 indices, two wrong quiz answers",
+        "planted mistakes in every assignment: σ' or tanh' at z, a missing ×2, swapped W1 indices, a misread rule, "
+        "two wrong quiz answers",
         edits={
             "regression": (replace("backward", "np.outer(x, dz1)", "np.outer(dz1, x)"),),
             "warmup": (replace("chain_factors", "y_hat * (1.0 - y_hat)", "z * (1.0 - z)"),

@@ -26,8 +26,8 @@ def _check_regimes(cases, all_cases):
         losses = [float(v) for v in c["losses"]]
         got, want = _answer(c), why.regime(losses)
         if got != want:
-            wrong.append(f"'{c['name']}' ({judge.fmt(losses[:4])[:-1]}, … {len(losses)} epochs): "
-                         f"expected {want!r}, got {got!r}")
+            shown = judge.fmt(losses) if len(losses) <= 6 else judge.fmt(losses[:4])[:-1] + ", …]"
+            wrong.append(f"'{c['name']}' ({len(losses)} epochs: {shown}): expected {want!r}, got {got!r}")
     if not wrong:
         return
     message = "lr_regime() classified these curves wrongly:\n    " + "\n    ".join(wrong)

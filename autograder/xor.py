@@ -53,22 +53,32 @@ def loss(X, Y, params: dict) -> float:
     return float(np.mean([oracle.loss(XOR, x, y, p) for x, y in zip(X, np.ravel(Y), strict=True)]))
 
 
-def gradients(X, Y, params: dict, variant: Variant = CORRECT, reduce: str = "mean") -> dict[str, np.ndarray]:
+def gradients(X, Y, params: dict, variant: Variant = CORRECT, reduce: str = "mean", stale: bool = False,
+              lr: float = LR) -> dict[str, np.ndarray]:
     """∂(batch loss)/∂θ in the notebook layout: the mean (or, for a mistake, the sum) of the
-    per-sample gradients, each derived by sympy."""
+    per-sample gradients, each derived by sympy.
+
+    `stale` is the batch form of the stale-W2 mistake: the hidden gradients back-propagated through
+    W2 − lr·∂L/∂W2 (the batch gradient). Hidden unit j's gradients are linear in W2[j], so they are
+    the right ones scaled by W2'[j] / W2[j]."""
     p = _per_sample(params)
-    per = [oracle.gradients(XOR, x, y, p, lr=LR, variant=variant) for x, y in zip(X, np.ravel(Y), strict=True)]
+    per = [oracle.gradients(XOR, x, y, p, lr=lr, variant=variant) for x, y in zip(X, np.ravel(Y), strict=True)]
     agg = np.mean if reduce == "mean" else np.sum
-    return {k: agg([g[k] for g in per], axis=0).reshape(SHAPES[k]) for k in NAMES}
+    out = {k: agg([g[k] for g in per], axis=0).reshape(SHAPES[k]) for k in NAMES}
+    if stale:
+        W2 = np.asarray(params["W2"], dtype=np.float64).reshape(-1)
+        scale = (W2 - lr * out["W2"].reshape(-1)) / W2
+        out["W1"], out["b1"] = out["W1"] * scale, out["b1"] * scale
+    return out
 
 
 def train(X, Y, params: dict, lr: float, epochs: int, variant: Variant = CORRECT, reduce: str = "mean",
-          loss_after: bool = False) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+          loss_after: bool = False, stale: bool = False) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Full-batch gradient descent; losses[e] is the batch loss before epoch e's update."""
     params = {k: np.array(params[k], dtype=np.float64) for k in NAMES}
     losses = np.empty(epochs)
     for e in range(epochs):
-        g = gradients(X, Y, params, variant, reduce)
+        g = gradients(X, Y, params, variant, reduce, stale, lr)
         before = loss(X, Y, params)
         params = {k: params[k] - lr * g[k] for k in NAMES}
         losses[e] = loss(X, Y, params) if loss_after else before
@@ -79,8 +89,11 @@ def mistakes():
     """(name, explanation, keyword arguments of `gradients`/`train`) for every known batch mistake."""
     yield "summed over the batch", "The batch loss is the mean over the samples: divide the summed gradient by n.", \
         {"reduce": "sum"}
+    yield "stale W2", "Back-propagate through the W2 of the forward pass: compute every gradient before updating.", \
+        {"stale": True}
     for m in for_network(XOR):
-        yield m.name, m.explanation, {"variant": m}
+        if m.name != "stale W2":  # its per-sample form; the batch form is the one above
+            yield m.name, m.explanation, {"variant": m}
 
 
 # --- what the graded cells call -------------------------------------------------------------

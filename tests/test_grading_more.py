@@ -53,6 +53,8 @@ MISTAKES = [
      {"output_layer", "hidden_layer"}, "summed over the batch"),
     ("xor", replace("backward", "dY_hat = -2.0 * (Y - Y_hat) / n", "dY_hat = -(Y - Y_hat) / n"),
      {"output_layer", "hidden_layer"}, "missing factor 2"),
+    ("xor", replace("backward", 'dH = dZ2 @ params["W2"].T', 'dH = dZ2 @ (params["W2"] - 0.1 * dW2).T'),
+     {"hidden_layer"}, "stale W2"),
     ("xor", replace("backward", 'dZ2 = dY_hat * Y_hat * (1.0 - Y_hat)', 'dZ2 = dY_hat * cache["Z2"] * (1.0 - cache["Z2"])'),
      {"output_layer", "hidden_layer"}, "sigmoid derivative at z (all layers)"),
     ("xor", replace("train", "losses[epoch] = mse(Y, Y_hat)\n        grads = backward(Y, Y_hat, cache, params)\n"

@@ -37,6 +37,22 @@ def returned(case: dict, function: str) -> dict:
     return case["ok"]
 
 
+def values(enc: dict, function: str, names: str, n: int = 2) -> list[dict]:
+    """The items of a returned tuple of n values, such as (y_hat, cache), or a clear reason."""
+    if enc["kind"] not in ("tuple", "list") or len(enc["items"]) != n:
+        count = {2: "two", 3: "three"}.get(n, str(n))
+        raise AssertionError(f"{function}() must return {count} values, {names}; got {describe(enc)}.")
+    return enc["items"]
+
+
+def losses(enc: dict, what: str, length: int) -> np.ndarray:
+    """A float64 array of `length` losses; a plain list of floats is a fair way to collect them too."""
+    if enc["kind"] == "list" and all(i["kind"] == "scalar" for i in enc["items"]):
+        enc = {"kind": "ndarray", "dtype": "float64", "shape": [len(enc["items"])],
+               "data": [i["value"] for i in enc["items"]]}
+    return as_array(enc, what, (length,))
+
+
 def field(enc: dict, key: str, what: str) -> dict:
     """One entry of a returned dict (gradients, parameters, cache)."""
     if enc["kind"] != "dict":

@@ -17,12 +17,6 @@ def arr(v):
     return np.array(v, dtype=np.float64)
 
 
-def items(enc, function: str, n: int, names: str) -> list:
-    if enc["kind"] not in ("tuple", "list") or len(enc["items"]) != n:
-        raise AssertionError(f"{function}() must return {n} values, {names}; got {judge.describe(enc)}.")
-    return enc["items"]
-
-
 def backward_of(case, function: str) -> dict:
     if "backward" not in case:
         judge.returned(case["forward"], function.replace("backward", "forward"))  # its own error first
@@ -37,7 +31,7 @@ def backward_of(case, function: str) -> dict:
 @pytest.mark.exercise("dense")
 def test_dense_forward(probe):
     cases = judge.cases(probe)
-    actual = [judge.as_array(items(judge.returned(c["forward"], "dense_forward"), "dense_forward", 2, "(Z, cache)")[0],
+    actual = [judge.as_array(judge.values(judge.returned(c["forward"], "dense_forward"), "dense_forward", "(Z, cache)")[0],
                              "Z", (len(c["A"]), len(c["b"]))) for c in cases]
     expected = [layers.dense_forward(arr(c["A"]), arr(c["W"]), arr(c["b"]))[0] for c in cases]
     judge.check_values("Z", actual, expected, [_dense_where(c) for c in cases], seed_first=False)
@@ -53,7 +47,7 @@ def test_dense_backward(probe, position, name):
     cases = judge.cases(probe)
     actual, expected = [], []
     for c in cases:
-        out = items(backward_of(c, "dense_backward"), "dense_backward", 3, "(dA_prev, dW, db)")
+        out = judge.values(backward_of(c, "dense_backward"), "dense_backward", "(dA_prev, dW, db)", 3)
         want = layers.dense_backward(arr(c["dZ"]), (arr(c["A"]), arr(c["W"]), arr(c["b"])))[position]
         actual.append(judge.as_array(out[position], name, want.shape))
         expected.append(want)
@@ -68,7 +62,7 @@ def test_dense_backward(probe, position, name):
 def test_activation(probe, kind):
     c = next(c for c in judge.cases(probe) if c["kind"] == kind)
     Z, dA = arr(c["Z"]), arr(c["dA"])
-    out = items(judge.returned(c["forward"], "activation_forward"), "activation_forward", 2, "(A, cache)")
+    out = judge.values(judge.returned(c["forward"], "activation_forward"), "activation_forward", "(A, cache)")
     A = judge.as_array(out[0], f"{kind}: A", Z.shape)
     judge.check_values(f"{kind}: A", [A], [layers.activation_forward(Z, kind)[0]], [f"Z of shape {Z.shape}"],
                        seed_first=False)
@@ -93,7 +87,7 @@ def test_loss(probe, kind):
     cases = [c for c in judge.cases(probe) if c["kind"] == kind]
     values, grads = [], []
     for c in cases:
-        out = items(judge.returned(c, "loss_forward_backward"), "loss_forward_backward", 2, "(L, dY_hat)")
+        out = judge.values(judge.returned(c, "loss_forward_backward"), "loss_forward_backward", "(L, dY_hat)")
         values.append(judge.as_array(out[0], f"{kind}: L", ()))
         grads.append(judge.as_array(out[1], f"{kind}: dY_hat", np.shape(c["Y_hat"])))
     where = [f"{kind}, Y_hat of shape {np.shape(c['Y_hat'])}" for c in cases]
@@ -124,8 +118,8 @@ def _net_where(c):
 @pytest.mark.exercise("model")
 def test_model_forward(probe):
     cases = judge.cases(probe)
-    actual = [judge.as_array(items(judge.returned(c["forward"], "model_forward"), "model_forward", 2,
-                                   "(Y_hat, caches)")[0], "Y_hat", np.shape(c["Y"])) for c in cases]
+    actual = [judge.as_array(judge.values(judge.returned(c["forward"], "model_forward"), "model_forward",
+                                          "(Y_hat, caches)")[0], "Y_hat", np.shape(c["Y"])) for c in cases]
     expected = [layers.model_forward(arr(c["X"]), layers.arrays(c["params"]), c["activations"])[0] for c in cases]
     judge.check_values("Y_hat", actual, expected, [_net_where(c) for c in cases], seed_first=False)
 

@@ -29,12 +29,6 @@ def where(case, index: int) -> str:
     return f"{name} ({', '.join(parts)})"
 
 
-def two_values(enc, function: str):
-    if enc["kind"] not in ("tuple", "list") or len(enc["items"]) != 2:
-        raise AssertionError(f"{function}() must return two values, (y_hat, cache); got {judge.describe(enc)}.")
-    return enc["items"]
-
-
 # --- forward -------------------------------------------------------------------------------
 
 
@@ -43,7 +37,7 @@ def test_forward_prediction(probe):
     net, cases = net_of(probe), judge.cases(probe)
     actual, expected = [], []
     for case in cases:
-        y_hat, _ = two_values(judge.returned(case, "forward"), "forward")
+        y_hat, _ = judge.values(judge.returned(case, "forward"), "forward", "(y_hat, cache)")
         actual.append(judge.as_array(y_hat, "ŷ (the first value forward returns)", ()))
         expected.append(np.float64(oracle.forward(net, case["x"], array_params(case["params"]))[0]))
     judge.check_values("ŷ", actual, expected, [where(c, k) for k, c in enumerate(cases)])
@@ -55,7 +49,7 @@ def test_forward_cache(probe):
     for key, shape in (("x", (net.n_in,)), ("z1", (net.n_hidden,)), ("h", (net.n_hidden,))):
         actual, expected = [], []
         for case in cases:
-            _, cache = two_values(judge.returned(case, "forward"), "forward")
+            _, cache = judge.values(judge.returned(case, "forward"), "forward", "(y_hat, cache)")
             actual.append(judge.as_array(judge.field(cache, key, "The cache"), f"cache[{key!r}]", shape))
             expected.append(oracle.forward(net, case["x"], array_params(case["params"]))[1][key])
         judge.check_values(f"cache[{key!r}]", actual, expected, [where(c, k) for k, c in enumerate(cases)])
@@ -134,14 +128,8 @@ def test_update_returns_new_arrays(probe):
 
 
 def _train_outputs(case, net):
-    enc = judge.returned(case, "train")
-    if enc["kind"] not in ("tuple", "list") or len(enc["items"]) != 2:
-        raise AssertionError(f"train() must return (epoch_losses, params); got {judge.describe(enc)}.")
-    losses_enc, params_enc = enc["items"]
-    if losses_enc["kind"] == "list":  # a list of floats is a fair way to collect losses
-        losses_enc = {"kind": "ndarray", "dtype": "float64", "shape": [len(losses_enc["items"])],
-                      "data": [i.get("value", "nan") for i in losses_enc["items"]]}
-    losses = judge.as_array(losses_enc, "epoch_losses", (case["epochs"],))
+    losses_enc, params_enc = judge.values(judge.returned(case, "train"), "train", "(epoch_losses, params)")
+    losses = judge.losses(losses_enc, "epoch_losses", case["epochs"])
     params = {
         k: judge.as_array(judge.field(params_enc, k, "The parameters train returns"), k, oracle.shapes(net)[k])
         for k in PARAM_NAMES

@@ -75,11 +75,8 @@ def test_step(probe):
     cases = judge.cases(probe)
     actual, expected, ascent, no_lr = [], [], [], []
     for c in cases:
-        enc = judge.returned(c, "step")
-        if enc["kind"] not in ("tuple", "list") or len(enc["items"]) != 2:
-            raise AssertionError(f"step() must return (w_new, b_new); got {judge.describe(enc)}.")
-        actual.append(np.array([judge.as_array(v, name, ()) for v, name in zip(enc["items"], ("w_new", "b_new"),
-                                                                               strict=True)]))
+        new = judge.values(judge.returned(c, "step"), "step", "(w_new, b_new)")
+        actual.append(np.array([judge.as_array(v, name, ()) for v, name in zip(new, ("w_new", "b_new"), strict=True)]))
         args = (c["x"], c["y"], c["w"], c["b"])
         expected.append(np.array(warmup.reference_step(*args, c["lr"], c["activation"])))
         ascent.append(np.array(warmup.reference_step(*args, -c["lr"], c["activation"])))

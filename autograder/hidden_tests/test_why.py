@@ -51,15 +51,9 @@ def test_regimes_on_the_rules_boundaries(probe):
 
 
 def _stop(case):
-    enc = judge.returned(case, "train_until")
-    if enc["kind"] not in ("tuple", "list") or len(enc["items"]) != 2:
-        raise AssertionError(f"train_until() must return (stop_epoch, losses); got {judge.describe(enc)}.")
-    epoch_enc, losses_enc = enc["items"]
+    epoch_enc, losses_enc = judge.values(judge.returned(case, "train_until"), "train_until", "(stop_epoch, losses)")
     if epoch_enc["kind"] != "scalar" or float(epoch_enc["value"]) != int(float(epoch_enc["value"])):
         raise AssertionError(f"stop_epoch must be a whole number (the last epoch run), got {judge.describe(epoch_enc)}.")
-    if losses_enc["kind"] == "list":
-        losses_enc = {"kind": "ndarray", "dtype": "float64", "shape": [len(losses_enc["items"])],
-                      "data": [i.get("value", "nan") for i in losses_enc["items"]]}
     return int(float(epoch_enc["value"])), losses_enc
 
 
@@ -93,7 +87,7 @@ def test_stop_losses(probe):
     actual, expected = [], []
     for c in cases:
         want = _expected(c)[1]
-        actual.append(judge.as_array(_stop(c)[1], "losses", want.shape))
+        actual.append(judge.losses(_stop(c)[1], "losses", len(want)))
         expected.append(want)
     judge.check_values("losses", actual, expected, [_where(c, k) for k, c in enumerate(cases)], seed_first=False)
 

@@ -17,7 +17,7 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from autograder import points, sandbox
+from autograder import layers, points, sandbox
 
 w, b, x, y, z, y_hat, s, lr = sp.symbols("w b x y z y_hat s lr", real=True)
 ACTIVATIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
@@ -52,22 +52,10 @@ def factor_exprs(activation: str) -> dict[str, sp.Expr]:
     }
 
 
-def _output_form(activation: str) -> sp.Expr:
-    """dŷ/dz written in terms of the output a = act(z) (sigmoid: a(1 − a)), found by sympy."""
-    act = ACTIVATIONS[activation]
-    a = sp.Symbol("a")
-    derivative = sp.diff(act(z), z)
-    if activation == "linear":
-        return derivative
-    z_of_a = sp.solve(sp.Eq(act(z), a), z)[0]
-    return sp.simplify(derivative.subs(z, z_of_a))
-
-
 def mistake_exprs(activation: str) -> dict[str, dict[str, tuple[str, sp.Expr]]]:
     """Per factor: mistake name -> (explanation, wrong expression), each derived from the definition."""
     act, zx = ACTIVATIONS[activation], pre_activation()
     right = factor_exprs(activation)
-    a = sp.Symbol("a")
     half = sp.diff(squared_error(y, y_hat) / 2, y_hat).subs(y_hat, act(zx))
     out: dict[str, dict[str, tuple[str, sp.Expr]]] = {
         "dL_dyhat": {
@@ -92,7 +80,7 @@ def mistake_exprs(activation: str) -> dict[str, dict[str, tuple[str, sp.Expr]]]:
                                                      sp.Integer(1) + 0 * x)
         out["dyhat_dz"]["sigmoid derivative at z"] = (
             "σ'(z) = σ(z)(1 − σ(z)) uses the output a = σ(z); z(1 − z) plugs in the input instead.",
-            _output_form(activation).subs(a, zx),
+            layers.output_form("sigmoid").subs(layers.a, zx),  # σ' as a(1 − a), with z put in for a
         )
     return out
 

@@ -96,17 +96,6 @@ def is_current(course_root: Path) -> bool:
     return path.exists() and nbformat.read(path, as_version=4) == build()
 
 
-def record(question_id: str, namespace: dict) -> dict:
-    """The probe of one quiz question: the learner's value, encoded as plain data."""
-    var = f"answer_{question_id}"
-    probe = {"network": None, "exercise": "quiz", "question": question_id}
-    if var not in namespace:
-        probe["missing"] = f"no variable {var} is defined in your notebook"
-    else:
-        probe["value"] = sandbox.encode(namespace[var])
-        if isinstance(namespace[var], str):
-            probe["value"] = {"kind": "str", "value": namespace[var][:500]}
-    return probe
 
 
 def judge(probe: dict) -> None:

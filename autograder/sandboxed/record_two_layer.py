@@ -1,9 +1,5 @@
-"""What each graded exercise calls in the learner's notebook, and at which hidden points.
-
-`record(network, exercise, namespace)` runs the learner's functions (through `sandbox.call`)
-and returns a probe: plain JSON holding the inputs used and what came back. The hidden
-pytest checks judge a probe; they never see learner objects, so they can run in this
-process or in another one.
+"""Records the 2-2-1 assignments (regression, classification): what each graded exercise calls in
+the learner's notebook, and at which hidden points. Runs inside the sandbox, beside learner code.
 """
 
 from __future__ import annotations
@@ -12,11 +8,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder import points, sandbox
-from autograder.datasets import DATASETS
-from autograder.network import NETWORKS, PARAM_NAMES, Network
-from autograder.oracle import Params
-from autograder.reference import Reference, copy_params
+from autograder.sandboxed import calls, points
+from autograder.sandboxed.datasets import DATASETS
+from autograder.sandboxed.points import NETS, Params, Shape
+
+Network = Shape
+
+PARAM_NAMES = ("W1", "b1", "W2", "b2")
 
 
 @dataclass(frozen=True)
@@ -38,9 +36,14 @@ EXERCISES = {
         Exercise("train", "Training loop", "train"),
     )
 }
+
+
 GRADIENT_OF = {"output_weights": "W2", "output_bias": "b2", "hidden_weights": "W1", "hidden_biases": "b1"}
 
+
 N_POINTS = 4
+
+
 TRAIN_RUNS = {  # (rows, epochs, lr) per network: sizes differ from the seed's 4 rows / 75 epochs
     "regression": [(5, 6, 0.002), (3, 4, 0.0035)],
     "classification": [(6, 5, 0.3), (3, 4, 0.7)],
@@ -71,23 +74,27 @@ def _cases(net: Network, exercise: str):
         yield x, float(y), points.params(rng, net)
 
 
+def copy_params(params: Params) -> Params:
+    return {k: np.array(params[k], dtype=np.float64, copy=True) for k in PARAM_NAMES}
+
+
 def _mutated(before: Params, after: Params) -> list[str]:
     return [k for k in PARAM_NAMES if not np.array_equal(np.asarray(before[k]), np.asarray(after[k]))]
 
 
 def _call_forward(fn, net, exercise):
-    fn, cases = sandbox.Caller(fn), []
+    fn, cases = calls.Caller(fn), []
     for x, _y, p in _cases(net, exercise):
         result = fn(x.copy(), copy_params(p))
         cases.append({"x": x.tolist(), "params": plain_params(p), **result})
     return cases
 
 
-def _call_backward(fn, net, exercise):
-    ref = Reference(net)
-    fn, cases = sandbox.Caller(fn), []
+def _call_backward(fn, net, exercise, standins):
+    forward = standins["two_layer_forward"].forward
+    fn, cases = calls.Caller(fn), []
     for x, y, p in _cases(net, exercise):
-        y_hat, cache = ref.forward(x, p)
+        y_hat, cache = forward(net.name, x, p)
         given = copy_params(p)
         result = fn(y, y_hat, {k: np.copy(v) for k, v in cache.items()}, given)
         cases.append({"x": x.tolist(), "y": y, "params": plain_params(p), **result,
@@ -97,7 +104,7 @@ def _call_backward(fn, net, exercise):
 
 def _call_update(fn, net, exercise):
     rng = points.rng_for(net.name, exercise)
-    fn, cases = sandbox.Caller(fn), []
+    fn, cases = calls.Caller(fn), []
     for _ in range(3):
         p, g = points.params(rng, net), points.params(rng, net, scale=3.0)
         lr = float(rng.uniform(0.01, 0.5))
@@ -108,22 +115,22 @@ def _call_update(fn, net, exercise):
     return cases
 
 
-def _call_train(fn, net, exercise, namespace):
+def _call_train(fn, net, exercise, namespace, standins):
     rng = points.rng_for(net.name, exercise)
-    fn, cases = sandbox.Caller(fn, seconds=10.0), []
+    fn, cases = calls.Caller(fn, seconds=10.0), []
     for rows, epochs, lr in TRAIN_RUNS[net.name]:
         X, y, p = points.inputs(rng, net, rows), points.targets(rng, net, rows), points.params(rng, net, 0.3)
-        ref = Reference(net)  # correct forward/backward/update: only the loop is graded here
-        with sandbox.replaced(namespace, forward=ref.forward, backward=ref.backward, update=ref.update):
+        correct = standins["two_layer_backward"].learner_api(net.name)  # only the loop is graded here
+        with calls.replaced(namespace, **correct):
             result = fn(X.copy(), y.copy(), copy_params(p), lr, epochs)
         cases.append({"X": X.tolist(), "y": y.tolist(), "params": plain_params(p), "lr": lr,
                       "epochs": epochs, **result})
     return cases
 
 
-def record(network: str, exercise: str, namespace: dict) -> dict:
+def record(network: str, exercise: str, namespace: dict, standins: dict) -> dict:
     """Run the learner's function for one exercise at its hidden points; return the probe."""
-    net = NETWORKS[network]
+    net = NETS[network]
     ex = EXERCISES[exercise]
     fn = namespace.get(ex.function)
     probe = {"network": network, "exercise": exercise, "function": ex.function}
@@ -133,9 +140,9 @@ def record(network: str, exercise: str, namespace: dict) -> dict:
     if ex.function == "forward":
         probe["cases"] = _call_forward(fn, net, exercise)
     elif ex.function == "backward":
-        probe["cases"] = _call_backward(fn, net, exercise)
+        probe["cases"] = _call_backward(fn, net, exercise, standins)
     elif ex.function == "update":
         probe["cases"] = _call_update(fn, net, exercise)
     else:
-        probe["cases"] = _call_train(fn, net, exercise, namespace)
+        probe["cases"] = _call_train(fn, net, exercise, namespace, standins)
     return probe

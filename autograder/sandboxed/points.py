@@ -9,17 +9,41 @@ Seeds are fixed so a regrade gives the same points and the same feedback.
 from __future__ import annotations
 
 import zlib
+from typing import NamedTuple
 
 import numpy as np
 
-from autograder.network import Network
-from autograder.oracle import Params
-from autograder.reference import init_params
-
+Params = dict[str, np.ndarray]
 BASE_SEED = 5_2026_1122
+_seed = BASE_SEED
+
+
+class Shape(NamedTuple):
+    """What the point generators need to know of a 2-2-1 network (the sympy definition stays in
+    the grader)."""
+    name: str
+    n_in: int = 2
+    n_hidden: int = 2
+
+
+NETS = {name: Shape(name) for name in ("regression", "classification", "xor")}
+
+
+def use_seed(seed: int) -> None:
+    """Draw every hidden point from `seed`: the grader derives it from the course secret and the
+    student id, so each learner's points differ and none can be computed from the package."""
+    global _seed
+    _seed = int(seed)
+
 
 def rng_for(*names: str) -> np.random.Generator:
-    return np.random.default_rng([BASE_SEED, zlib.crc32("/".join(names).encode())])
+    return np.random.default_rng([_seed, zlib.crc32("/".join(names).encode())])
+
+
+def init_params(w: float = 0.1, b: float = 0.0, n_in: int = 2, n_hidden: int = 2) -> Params:
+    """The course's initialisation: every weight `w`, every bias `b`."""
+    return {"W1": np.full((n_in, n_hidden), w), "b1": np.full(n_hidden, b), "W2": np.full(n_hidden, w),
+            "b2": np.float64(b)}
 
 
 def _spread(rng: np.random.Generator, low: float, high: float, size, min_gap: float) -> np.ndarray:
@@ -31,7 +55,7 @@ def _spread(rng: np.random.Generator, low: float, high: float, size, min_gap: fl
             return v
 
 
-def params(rng: np.random.Generator, net: Network, scale: float = 0.8) -> Params:
+def params(rng: np.random.Generator, net: Shape, scale: float = 0.8) -> Params:
     n = net.n_in * net.n_hidden + 2 * net.n_hidden + 1
     v = _spread(rng, -scale, scale, n, min_gap=0.04) * rng.choice([-1.0, 1.0], n)
     W1 = v[: net.n_in * net.n_hidden].reshape(net.n_in, net.n_hidden)
@@ -44,12 +68,12 @@ def params(rng: np.random.Generator, net: Network, scale: float = 0.8) -> Params
     }
 
 
-def inputs(rng: np.random.Generator, net: Network, n: int) -> np.ndarray:
+def inputs(rng: np.random.Generator, net: Shape, n: int) -> np.ndarray:
     """n input rows in the course's range (cgpa and profile score, 0–10), x1 ≠ x2."""
     return np.stack([_spread(rng, 0.5, 9.5, net.n_in, min_gap=0.7) for _ in range(n)])
 
 
-def targets(rng: np.random.Generator, net: Network, n: int) -> np.ndarray:
+def targets(rng: np.random.Generator, net: Shape, n: int) -> np.ndarray:
     if net.name == "classification":
         y = rng.integers(0, 2, n).astype(np.float64)
         y[: min(2, n)] = [1.0, 0.0][: min(2, n)]  # both classes always present
@@ -57,6 +81,6 @@ def targets(rng: np.random.Generator, net: Network, n: int) -> np.ndarray:
     return rng.uniform(1.0, 10.0, n)
 
 
-def seed_params(net: Network) -> Params:
+def seed_params(net: Shape) -> Params:
     """The course's initialisation (all weights 0.1, biases 0): the point learners see."""
     return init_params(n_in=net.n_in, n_hidden=net.n_hidden)

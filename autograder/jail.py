@@ -1,0 +1,266 @@
+"""Run one submission's code in a bubblewrap sandbox and bring back only plain JSON.
+
+The sandbox sees a read-only view of the system and of the Python installation, the recorder
+package (`autograder/sandboxed/`, minus the stand-ins) and an empty scratch folder (a size-capped
+tmpfs) into which the submission's regular files are written. It has no network, no view of the
+course directory (gradebook, source/, other learners' work), of the home directory, or of the
+grader's own modules (oracle, mistakes, hidden checks), and runs under limits on wall clock, CPU
+time, memory, processes, file size and output size. Nothing it writes is read but the JSON lines
+on its stdout, size-capped and parsed strictly.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import resource
+import selectors
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import sysconfig
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+SANDBOXED = PACKAGE / "sandboxed"
+STANDINS = SANDBOXED / "standins"
+
+
+@dataclass(frozen=True)
+class Limits:
+    wall_seconds: float = 60.0
+    cpu_seconds: int = 60
+    memory_bytes: int = 2 * 1024**3
+    processes: int = 64
+    file_bytes: int = 16 * 1024**2
+    scratch_bytes: int = 64 * 1024**2
+    output_bytes: int = 8 * 1024**2
+    submission_bytes: int = 20 * 1024**2
+
+    def describe(self, what: str) -> str:
+        return {
+            "wall": f"ran longer than {self.wall_seconds:g} s",
+            "cpu": f"used more than {self.cpu_seconds} s of CPU time",
+            "memory": f"used more than {self.memory_bytes / 1024**3:g} GB of memory",
+            "processes": "started too many processes",
+            "output": f"wrote more than {self.output_bytes // 1024**2} MB of recorded data",
+        }[what]
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create its namespaces here."""
+
+
+@dataclass
+class Outcome:
+    """What came back from the sandbox: the recorded messages, and why it stopped early if it did."""
+    messages: list[dict] = field(default_factory=list)
+    stopped: str | None = None  # a sentence for the learner's feedback, or None
+    seconds: float = 0.0
+
+
+def _parents(path: str) -> list[str]:
+    """World-readable parent folders for a mount point (bubblewrap would make them 0700, which
+    the unprivileged user the runner becomes could not enter)."""
+    args = []
+    for parent in reversed(Path(path).parents[:-1]):
+        args += ["--perms", "0755", "--dir", str(parent)]
+    return args
+
+
+def _ro_binds() -> list[str]:
+    """The read-only system: /usr and friends, /etc, the Python installation and its packages."""
+    args: list[str] = []
+    for path in ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc"):
+        p = Path(path)
+        if p.is_symlink():
+            args += ["--symlink", os.readlink(p), path]
+        elif p.is_dir():
+            args += ["--ro-bind", path, path]
+    seen: set[str] = set()
+    for path in (sys.base_prefix, sys.prefix, sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"],
+                 str(Path(sys.executable).resolve().parent.parent)):
+        real = str(Path(path).resolve())
+        if real in seen or real.startswith(("/usr/", "/etc/")) or not Path(real).is_dir():
+            continue
+        seen.add(real)
+        args += _parents(real) + ["--ro-bind", real, real]
+        if path != real:
+            args += ["--symlink", real, path]
+    return args
+
+
+def _grader_binds() -> list[str]:
+    """Only the recorder package: not the oracle, the mistakes, the hidden checks, nor the stand-ins."""
+    args = ["--perms", "0755", "--dir", "/grader", "--perms", "0755", "--dir", "/grader/autograder", "--ro-bind", str(PACKAGE / "__init__.py"), "/grader/autograder/__init__.py",
+            "--perms", "0755", "--dir", "/grader/autograder/sandboxed"]
+    for f in sorted(SANDBOXED.glob("*.py")):
+        args += ["--ro-bind", str(f), f"/grader/autograder/sandboxed/{f.name}"]
+    return args
+
+
+def command(limits: Limits) -> list[str]:
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise SandboxUnavailable("bubblewrap (bwrap) is not installed: `apt-get install bubblewrap` (Debian/Ubuntu)")
+    root = os.getuid() == 0
+    cmd = [bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+           "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv"]
+    # As root, no user namespace: the runner drops to nobody itself, so the process limit counts.
+    cmd += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] if root else ["--unshare-user"]
+    cmd += _ro_binds()
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+            "--perms", "1777", "--size", str(limits.scratch_bytes), "--tmpfs", "/scratch"]
+    cmd += _grader_binds()
+    for key, value in (("HOME", "/scratch"), ("PATH", "/usr/bin:/bin"), ("PYTHONPATH", "/grader"),
+                       ("MPLBACKEND", "Agg"), ("MPLCONFIGDIR", "/tmp"), ("PYTHONDONTWRITEBYTECODE", "1"),
+                       ("PYTHONHASHSEED", "0"), ("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1"),
+                       ("MKL_NUM_THREADS", "1"), ("LANG", "C.UTF-8")):
+        cmd += ["--setenv", key, value]
+    cmd += ["--chdir", "/scratch", "--", sys.executable, "-I", "-c",
+            "import sys; sys.path.insert(0, '/grader'); from autograder.sandboxed.run import main; main()"]
+    return cmd
+
+
+def _limit(limits: Limits):
+    def apply() -> None:
+        for which, value in ((resource.RLIMIT_AS, limits.memory_bytes), (resource.RLIMIT_CPU, limits.cpu_seconds),
+                             (resource.RLIMIT_NPROC, limits.processes), (resource.RLIMIT_FSIZE, limits.file_bytes),
+                             (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, 256)):
+            resource.setrlimit(which, (value, value))
+    return apply
+
+
+def check(limits: Limits | None = None) -> None:
+    """Raise SandboxUnavailable with the reason and the fix if bubblewrap cannot run here."""
+    limits = limits or Limits()
+    cmd = command(limits)
+    probe = cmd[: cmd.index("--") + 1] + ["/bin/true"]
+    try:
+        done = subprocess.run(probe, capture_output=True, timeout=30, preexec_fn=_limit(limits), check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SandboxUnavailable(f"bubblewrap could not start: {exc}") from None
+    if done.returncode != 0:
+        reason = done.stderr.decode(errors="replace").strip().splitlines()
+        raise SandboxUnavailable(
+            f"bubblewrap cannot create its sandbox here ({reason[-1] if reason else 'exit ' + str(done.returncode)}). "
+            "It needs user namespaces (on Debian/Ubuntu: `sysctl kernel.unprivileged_userns_clone=1`; in a container, "
+            "run it with user namespaces allowed) or root. `--no-sandbox` runs without it (unsafe)."
+        )
+
+
+def submission_files(folder: Path, limits: Limits) -> dict[str, str]:
+    """The submission's regular files (symlinks and special files skipped, never followed), base64."""
+    files, total = {}, 0
+    for path in sorted(folder.rglob("*")):
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode) or any(p.is_symlink() for p in path.relative_to(folder).parents if p != Path(".")):
+            continue
+        if ".ipynb_checkpoints" in path.parts or info.st_size > limits.file_bytes:
+            continue
+        total += info.st_size
+        if total > limits.submission_bytes:
+            break
+        with open(path, "rb", opener=lambda p, f: os.open(p, f | os.O_NOFOLLOW)) as fh:
+            files[str(path.relative_to(folder))] = base64.b64encode(fh.read()).decode()
+    return files
+
+
+def _strict_json(line: bytes) -> dict | None:
+    def no_constants(name):
+        raise ValueError(name)
+    try:
+        value = json.loads(line.decode("utf-8"), parse_constant=no_constants)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def run(job: dict, gates: list[dict[str, str]], limits: Limits | None = None, sandbox: bool = True) -> Outcome:
+    """Run the sandboxed recording of `job`. gates[i] is the stand-ins' source for phase i ({} for
+    none); it is sent only once every exercise of the earlier phases has been recorded."""
+    limits = limits or Limits()
+    if sandbox:
+        cmd = command(limits)
+    else:  # --no-sandbox: same runner, same protocol, no isolation
+        cmd = [sys.executable, "-I", "-c",
+               f"import sys; sys.path.insert(0, {str(PACKAGE.parent)!r}); from autograder.sandboxed.run import main; main()"]
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            preexec_fn=_limit(limits), start_new_session=True,
+                            cwd=None if sandbox else _scratch_for_no_sandbox())
+    outcome = Outcome()
+    expected = [set(p["exercises"]) for p in job["phases"]]
+    phase, received, buffer, size = 0, set(), b"", 0
+    try:
+        proc.stdin.write(json.dumps(job).encode() + b"\n")
+        proc.stdin.flush()
+
+        def feed_gates() -> None:
+            nonlocal phase
+            while phase < len(gates) and received >= set().union(*expected[:phase]):
+                if gates[phase]:
+                    proc.stdin.write(json.dumps({"standins": gates[phase]}).encode() + b"\n")
+                    proc.stdin.flush()
+                phase += 1
+
+        feed_gates()
+        selector = selectors.DefaultSelector()
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        os.set_blocking(proc.stdout.fileno(), False)
+        while True:
+            left = limits.wall_seconds - (time.monotonic() - started)
+            if left <= 0:
+                outcome.stopped = limits.describe("wall")
+                break
+            if not selector.select(timeout=min(left, 1.0)):
+                if proc.poll() is not None:
+                    break
+                continue
+            chunk = proc.stdout.read(65536)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limits.output_bytes:
+                outcome.stopped = limits.describe("output")
+                break
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                message = _strict_json(line)
+                if message is None:
+                    continue
+                if "exercise" in message:
+                    if message["exercise"] in received:
+                        continue  # the first record of an exercise is the one that counts
+                    received.add(message["exercise"])
+                outcome.messages.append(message)
+                feed_gates()
+    except (BrokenPipeError, OSError):
+        pass
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        outcome.seconds = time.monotonic() - started
+    if outcome.stopped is None and not any(m.get("done") for m in outcome.messages):
+        outcome.stopped = _why_it_died(proc.returncode, limits)
+    return outcome
+
+
+def _why_it_died(returncode: int, limits: Limits) -> str:
+    if returncode in (-signal.SIGXCPU, 128 + signal.SIGXCPU, -signal.SIGKILL, 128 + signal.SIGKILL):
+        return limits.describe("cpu")
+    return f"stopped before it finished (exit status {returncode}): it crashed, exited or exhausted a limit"
+
+
+def _scratch_for_no_sandbox() -> str:
+    import tempfile
+    return tempfile.mkdtemp(prefix="backprop-nosandbox-")

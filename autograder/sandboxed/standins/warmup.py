@@ -1,0 +1,21 @@
+"""The warm-up neuron's chain links and their product. Sent after the learner's links are recorded."""
+
+import numpy as np
+
+
+def chain_factors(x, y, w, b, activation):
+    """∂L/∂ŷ, ∂ŷ/∂z, ∂z/∂w, ∂z/∂b of L = (y − act(w·x + b))², elementwise over the samples."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    z = w * x + b
+    if activation == "sigmoid":
+        e = np.exp(-np.abs(z))
+        y_hat = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        slope = y_hat * (1 - y_hat)
+    else:
+        y_hat, slope = z, np.ones_like(z)
+    return {"dL_dyhat": -2.0 * (y - y_hat), "dyhat_dz": slope, "dz_dw": x.copy(), "dz_db": np.ones_like(x)}
+
+
+def chain_product(factors):
+    return {"w": factors["dL_dyhat"] * factors["dyhat_dz"] * factors["dz_dw"],
+            "b": factors["dL_dyhat"] * factors["dyhat_dz"] * factors["dz_db"]}

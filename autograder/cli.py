@@ -5,7 +5,9 @@
     backprop-course generate   regenerate release/ and solutions/ from source/
     backprop-course verify     fail if release/ or solutions/ differ from what nbgrader
                                generates from source/, or if release/ reveals anything
-    backprop-course bench      time nbgrader autograde with and without the hidden checks
+    backprop-course autograde  grade every submission of an assignment in parallel (sandboxed),
+                               into nbgrader's gradebook; resumable
+    backprop-course bench      time nbgrader autograde against backprop-course autograde
 """
 
 from __future__ import annotations
@@ -73,6 +75,26 @@ def cmd_demo(args) -> int:
     rows = run_cycle(course, plan)
     _say("\nGrades (nbgrader export):\n" + grade_table(rows))
     _say(f"\nFeedback pages: {course.root / 'feedback'}")
+    return 0
+
+
+def cmd_autograde(args) -> int:
+    from autograder import batch, jail
+
+    try:
+        summary = batch.autograde(Path(args.course), args.assignment, jobs=args.jobs, student=args.student,
+                                  force=args.force, sandbox=not args.no_sandbox, progress=not args.quiet)
+    except (batch.BatchError, jail.SandboxUnavailable) as exc:
+        raise StepFailed(str(exc)) from None
+    n = summary["notebooks"]
+    _say(f"{args.assignment}: {summary['students']} students, {n} notebooks; grading {summary['grade_seconds']:.1f} s "
+         f"({summary['grade_seconds'] / max(n, 1):.3f} s per notebook), gradebook {summary['record_seconds']:.1f} s "
+         f"({summary['recorded']} written, {summary['skipped']} already up to date)")
+    for problem in summary["problems"]:
+        _say(f"  ✗ {problem}")
+    if args.show_scores:
+        for sid, score in sorted(batch.scores(Path(args.course).resolve(), args.assignment).items()):
+            _say(f"  {sid:<12} {score:g}")
     return 0
 
 
@@ -173,11 +195,20 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--students", type=int, default=10)
     bench.add_argument("--assignment", default="regression", choices=ASSIGNMENTS)
     bench.add_argument("--workdir", help="an empty directory for the two benchmark courses")
+    auto = sub.add_parser("autograde", help="grade a whole class in parallel, sandboxed, into the gradebook")
+    auto.add_argument("assignment")
+    auto.add_argument("--course", default=".", help="the course directory (default: the current directory)")
+    auto.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
+    auto.add_argument("--student", help="grade this student only")
+    auto.add_argument("--force", action="store_true", help="regrade even what is already graded")
+    auto.add_argument("--no-sandbox", action="store_true", help="UNSAFE: run learner code without bubblewrap")
+    auto.add_argument("--quiet", action="store_true", help="no progress bars")
+    auto.add_argument("--show-scores", action="store_true", help="print each student's score")
     for name, fn_help in (("generate", "regenerate release/ and solutions/"), ("verify", "check release/ and solutions/")):
         p = sub.add_parser(name, help=fn_help)
         p.add_argument("--course", default=str(REPO), help="the course directory (default: this repository)")
     args = parser.parse_args(argv)
-    handler = {"demo": cmd_demo, "generate": cmd_generate, "verify": cmd_verify, "bench": cmd_bench}[args.command]
+    handler = {"demo": cmd_demo, "autograde": cmd_autograde, "generate": cmd_generate, "verify": cmd_verify, "bench": cmd_bench}[args.command]
     try:
         return handler(args)
     except StepFailed as exc:

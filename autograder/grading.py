@@ -20,24 +20,18 @@ from pathlib import Path
 
 import pytest
 
-from autograder import layers, quiz, warmup, why, xor
-from autograder.exercises import EXERCISES, record
-from autograder.sandbox import grader_references
+from autograder.sandboxed import record_layers, record_two_layer, record_warmup, record_why, record_xor
+from autograder.sandboxed.calls import grader_references
+from autograder.sandboxed.run import recorder
 
 HIDDEN_TESTS = Path(__file__).parent / "hidden_tests"
-RECORDERS = {  # assignment -> module with record(exercise, namespace) and TITLES
-    "warmup": warmup, "xor": xor, "layers": layers, "why": why,
-}
+TITLES = {"warmup": record_warmup.TITLES, "xor": record_xor.TITLES, "layers": record_layers.TITLES,
+          "why": record_why.TITLES,
+          **{a: {k: e.title for k, e in record_two_layer.EXERCISES.items()} for a in ("regression", "classification")}}
 
 
-def _record(assignment: str, exercise: str, namespace: dict) -> tuple[dict, str]:
-    """Run the learner's code for one exercise; return the probe and the exercise's title."""
-    if assignment == "quiz":
-        return quiz.record(exercise, namespace), f"Question {exercise}"
-    if assignment in ("regression", "classification"):
-        return record(assignment, exercise, namespace), EXERCISES[exercise].title
-    module = RECORDERS[assignment]
-    return module.record(exercise, namespace), module.TITLES[exercise]
+def title_of(assignment: str, exercise: str) -> str:
+    return f"Question {exercise}" if assignment == "quiz" else TITLES[assignment][exercise]
 
 
 @dataclass
@@ -113,20 +107,28 @@ def report(title: str, points: float, score: float, results: list[CheckResult], 
     return "\n".join(lines)
 
 
+def score_of(results: list[CheckResult], points: float) -> float:
+    """The fraction of checks passed times the cell's points, as a plain float in [0, points]."""
+    score = round(float(points) * sum(r.passed for r in results) / len(results), 4)
+    return float(min(max(score, 0.0), float(points)))
+
+
 def grade(assignment: str, exercise: str, namespace: dict, points: float) -> float:
-    """Grade one exercise of the learner's notebook namespace; print feedback; return the score."""
+    """Grade one exercise in this process (an instructor running a source notebook; the project's
+    tests); print feedback; return the score. Never used for a learner's grade: autograding runs
+    learner code in the sandbox and judges outside it (notebook_grading.py)."""
+    from autograder.notebook_grading import STANDIN_MODULES
     borrowed = grader_references(namespace)
     if borrowed:
         print(f"{exercise}: 0 / {points:g} points\n"
               f"  ✗ your notebook holds the grader's own code: {', '.join(borrowed[:3])}. "
               "Compute the answers yourself.")
         return 0.0
-    probe, title = _record(assignment, exercise, namespace)
+    probe, title = recorder(assignment)(exercise, namespace, STANDIN_MODULES), title_of(assignment, exercise)
     probe["assignment"] = assignment
     results = run_checks(probe)
     if not results:
         results = [CheckResult("grading", False, "No hidden check ran; tell your instructor.")]
-    score = round(float(points) * sum(r.passed for r in results) / len(results), 4)
-    score = float(min(max(score, 0.0), float(points)))
+    score = score_of(results, points)
     print(report(title, points, score, results, probe))
     return score

@@ -155,19 +155,25 @@ def check(limits: Limits | None = None) -> None:
 
 
 def submission_files(folder: Path, limits: Limits) -> dict[str, str]:
-    """The submission's regular files (symlinks and special files skipped, never followed), base64."""
+    """The submission's regular files, base64: symlinks and special files are skipped, never
+    followed (os.walk does not enter linked folders; O_NOFOLLOW guards the open)."""
     files, total = {}, 0
-    for path in sorted(folder.rglob("*")):
-        info = path.lstat()
-        if not stat.S_ISREG(info.st_mode) or any(p.is_symlink() for p in path.relative_to(folder).parents if p != Path(".")):
-            continue
-        if ".ipynb_checkpoints" in path.parts or info.st_size > limits.file_bytes:
-            continue
-        total += info.st_size
-        if total > limits.submission_bytes:
-            break
-        with open(path, "rb", opener=lambda p, f: os.open(p, f | os.O_NOFOLLOW)) as fh:
-            files[str(path.relative_to(folder))] = base64.b64encode(fh.read()).decode()
+    for here, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d != ".ipynb_checkpoints")
+        for name in sorted(names):
+            path = Path(here) / name
+            info = path.lstat()
+            if not stat.S_ISREG(info.st_mode) or info.st_size > limits.file_bytes:
+                continue
+            total += info.st_size
+            if total > limits.submission_bytes:
+                return files
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            except OSError:
+                continue
+            with os.fdopen(fd, "rb") as fh:
+                files[str(path.relative_to(folder))] = base64.b64encode(fh.read()).decode()
     return files
 
 

@@ -18,7 +18,7 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from autograder import points, sandbox
+from autograder.sandboxed.record_layers import FUNCTIONS, KINDS, TITLES, arrays, plain, random_network  # noqa: F401
 
 z, a, y, y_hat = sp.symbols("z a y y_hat", real=True)
 ACTIVATIONS = {
@@ -154,7 +154,6 @@ def full_loss(X, Y, params, activations, loss_kind) -> float:
 
 # --- hidden networks -------------------------------------------------------------------------
 
-KINDS = tuple(ACTIVATIONS)
 
 
 
@@ -162,10 +161,6 @@ KINDS = tuple(ACTIVATIONS)
 
 
 
-
-REFERENCE = {"dense_forward": dense_forward, "dense_backward": dense_backward,
-             "activation_forward": activation_forward, "activation_backward": lambda dA, c: activation_backward(dA, c),
-             "loss_forward_backward": lambda Y_hat, Y, kind: loss_forward_backward(Y_hat, Y, kind)}
 
 
 

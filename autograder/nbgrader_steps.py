@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
+from traitlets import Bool, Unicode
+
+from autograder import notebook_grading
 
 SCORE_CALL = "from autograder.grading import grade"
 
@@ -110,3 +116,30 @@ class CoalesceStreams(NbGraderPreprocessor):
                 merged.append(out)
         cell.outputs = merged
         return cell, resources
+
+
+class GradeInSandbox(NbGraderPreprocessor):
+    """Replaces nbgrader's Execute in autograding: the learner's code runs in the bubblewrap sandbox,
+    the hidden checks judge its recorded values in this process, and each test cell gets the
+    feedback and the score (`notebook_grading`). No Jupyter kernel runs learner code here.
+
+    Results are kept under `.backprop-grader/results/` keyed by what was graded (the notebook's cells,
+    the submission's files, the student's seed, the grader's version), so `backprop-course autograde`
+    can grade a class in parallel first and this step then only writes what was found."""
+
+    no_sandbox = Bool(False, help="Run learner code without bubblewrap (unsafe; judging stays out of process).").tag(
+        config=True)
+    course_root = Unicode("", help="The course directory (holds the secret and the results).").tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict):
+        from autograder import results
+
+        info = resources.get("nbgrader", {})
+        root = Path(self.course_root or os.getcwd())
+        folder = Path(resources.get("metadata", {}).get("path", "."))
+        outcome = results.grade_cached(root, nb, info.get("assignment", ""), info.get("student", ""),
+                                       info.get("notebook", ""), folder, sandbox=not self.no_sandbox)
+        notebook_grading.write_outputs(nb, outcome)
+        if outcome.stopped:
+            self.log.warning("Sandbox stopped %s/%s early: %s", info.get("student"), info.get("notebook"), outcome.stopped)
+        return nb, resources

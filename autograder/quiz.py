@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder import sandbox
 from autograder.banks import Question, computable, recompute, same_formula
 
 HOW = {

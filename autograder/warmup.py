@@ -17,7 +17,8 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from autograder import layers, points, sandbox
+from autograder import layers
+from autograder.sandboxed.record_warmup import FACTOR_TEXT, FACTORS, SEED_CASE, TITLES, factor_cases  # noqa: F401
 
 w, b, x, y, z, y_hat, s, lr = sp.symbols("w b x y z y_hat s lr", real=True)
 ACTIVATIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {

@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder import layers, points, sandbox
-from autograder.datasets import DATASETS
+from autograder import layers
 from autograder.network import REGRESSION
-from autograder.reference import Reference, init_params
+from autograder.reference import Reference
+from autograder.sandboxed.points import init_params  # noqa: F401
+from autograder.sandboxed.record_why import (  # noqa: F401  (shared with the recorder)
+    FUNCTION,
+    STOP_RUNS,
+    TITLES,
+    edge_curves,
+    random_deep,
+    regime_curves,
+    seed_data,
+)
 
 REGIMES = ("slow", "converges", "oscillates", "diverges")
 

@@ -13,10 +13,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder import oracle, points, sandbox
+from autograder import oracle
 from autograder.mistakes import for_network
 from autograder.network import XOR
 from autograder.oracle import CORRECT, Variant
+from autograder.sandboxed.record_xor import (  # noqa: F401  (shared with the recorder)
+    DATA_X,
+    DATA_Y,
+    GRADED_BY,
+    KNOWN_GOOD,
+    LAYER_PARAMS,
+    NAMES,
+    SHAPES,
+    TITLES,
+    TRAIN_RUNS,
+    arrays,
+    cases,
+    known_good,
+    plain,
+    random_batch,
+    random_params,
+)
 
 LR, EPOCHS = 0.1, 10_000
 

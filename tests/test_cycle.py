@@ -22,7 +22,7 @@ EXPECTED = {  # (student, assignment) -> score out of 10
     ("ivy", "regression"): 10,  # deleted test cell: put back and graded
     ("jon", "regression"): 10,  # duplicated test cell: no crash, graded once
     ("kim", "regression"): 0,   # skip-execution tags on test cells, no code: still 0
-    ("ned", "regression"): 1,   # imports the grader's oracle: 0 from then on (forward was graded before)
+    ("ned", "regression"): 4,   # imports the grader's oracle: not in the sandbox, so backward fails (4 gradient groups 0)
     ("oz", "regression"): 4,    # imports the grader inside backward: refused, gradient groups 0
     ("lou", "regression"): 8,   # silenced numpy.testing, wrong ∂L/∂W2
     ("max", "regression"): 0,   # no code, results hidden, checks silenced: 0 (nbgrader alone: full marks)

@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
-from autograder.exercises import record
 from autograder.grading import HIDDEN_TESTS, grade
 from autograder.samples import Sample, replace
+from autograder.notebook_grading import STANDIN_MODULES
+from autograder.sandboxed.record_two_layer import record
 
 POINTS = {"forward": 1, "output_weights": 2, "output_bias": 1, "hidden_weights": 2, "hidden_biases": 1,
           "update": 1, "train": 2}
@@ -173,7 +174,7 @@ def test_score_is_a_plain_float_within_points(learner):
 
 @pytest.mark.parametrize("student,exit_code", [("ada", 0), ("cy", 1)])
 def test_hidden_checks_run_out_of_process_on_a_recorded_probe(learner, tmp_path, student, exit_code):
-    probe = record("regression", "hidden_weights", learner("regression", student))
+    probe = record("regression", "hidden_weights", learner("regression", student), STANDIN_MODULES)
     path = tmp_path / "probe.json"
     path.write_text(json.dumps(probe))
     proc = subprocess.run([sys.executable, "-m", "pytest", str(HIDDEN_TESTS), "--probe", str(path), "-q"],

@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
-from autograder import oracle, points
-from autograder.datasets import REGRESSION as DATA
+from autograder import oracle
 from autograder.network import CLASSIFICATION, REGRESSION
 from autograder.reference import Reference, full_data_mse, init_params
+from autograder.sandboxed import points
+from autograder.sandboxed.datasets import REGRESSION as DATA
 
 RTOL = 1e-9
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from autograder import judge, oracle
-from autograder.exercises import GRADIENT_OF, array_params
 from autograder.mistakes import for_network
 from autograder.network import NETWORKS, PARAM_NAMES
 from autograder.reference import LOOP_MISTAKES, Reference
+from autograder.sandboxed.record_two_layer import GRADIENT_OF, array_params
 
 pytestmark = pytest.mark.assignment("regression", "classification")
 

@@ -24,8 +24,16 @@ import sys
 import types
 from pathlib import Path
 
-from autograder.sandboxed import calls, points
-from autograder.sandboxed import record_layers, record_quiz, record_two_layer, record_warmup, record_why, record_xor
+from autograder.sandboxed import (
+    calls,
+    points,
+    record_layers,
+    record_quiz,
+    record_two_layer,
+    record_warmup,
+    record_why,
+    record_xor,
+)
 
 CELL_SECONDS = 15.0
 NOBODY = 65534

@@ -1,0 +1,200 @@
+"""`backprop-course autograde ASSIGNMENT`: grade a whole class in parallel, into nbgrader's gradebook.
+
+1. **grade** (N worker processes): each submitted notebook is sanitized exactly as `nbgrader
+   autograde` does (the course's own sanitize preprocessors, test cells restored from the gradebook),
+   then recorded in the sandbox and judged (`results.grade_cached`); results land on disk, keyed by
+   what was graded.
+2. **record** (this process, one student at a time): nbgrader's own autograde runs with
+   `GradeInSandbox`, which finds each result already there, so the gradebook, `autograded/`,
+   feedback and export are nbgrader's, identical to those of `nbgrader autograde`.
+
+Killed at any point, a rerun skips what is done: results already on disk are not regraded, and
+students whose gradebook entry was written for the same results are not written again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from tqdm import tqdm
+from traitlets.config.loader import PyFileConfigLoader
+
+from autograder import jail, notebook_grading, results
+
+DONE = ".backprop-grader/done"
+
+
+class BatchError(RuntimeError):
+    """The course directory or the assignment is not usable (a clear message, exit 2)."""
+
+
+@dataclass
+class Job:
+    root: str
+    assignment: str
+    student: str
+    notebook: str  # path of the submitted .ipynb
+    sandbox: bool
+
+
+def load_config(root: Path):
+    path = root / "nbgrader_config.py"
+    if not path.is_file():
+        raise BatchError(f"{root} is not a course directory: it has no nbgrader_config.py")
+    config = PyFileConfigLoader(path.name, path=str(root)).load_config()
+    config.CourseDirectory.root = str(root)
+    return config
+
+
+def _sanitize(config, root: Path, assignment: str, student: str, notebook: Path) -> nbformat.NotebookNode:
+    """What nbgrader's autograde does before it runs anything: same preprocessors, same config."""
+    from traitlets.utils.importstring import import_item
+
+    nb = nbformat.read(notebook, as_version=4)
+    resources = {"nbgrader": {"student": student, "assignment": assignment, "notebook": notebook.stem,
+                              "db_url": f"sqlite:///{root / 'gradebook.db'}"},
+                 "metadata": {"path": str(notebook.parent)}}
+    if "db_url" in config.get("CourseDirectory", {}):
+        resources["nbgrader"]["db_url"] = config.CourseDirectory.db_url
+    for name in config.Autograde.sanitize_preprocessors:
+        preprocessor = import_item(name)(config=config)
+        nb, resources = preprocessor.preprocess(nb, resources)
+    return nb
+
+
+def grade_one(job: Job) -> tuple[str, str, float, str | None]:
+    """Worker: (student, notebook, seconds, problem or None)."""
+    started = time.monotonic()
+    root, path = Path(job.root), Path(job.notebook)
+    try:
+        nb = _sanitize(load_config(root), root, job.assignment, job.student, path)
+        results.grade_cached(root, nb, job.assignment, job.student, path.stem, path.parent, sandbox=job.sandbox)
+        return job.student, path.stem, time.monotonic() - started, None
+    except Exception as exc:  # noqa: BLE001  (one broken submission never stops the batch)
+        return job.student, path.stem, time.monotonic() - started, f"{type(exc).__name__}: {exc}"
+
+
+def submissions(root: Path, assignment: str, student: str | None) -> dict[str, list[Path]]:
+    base = root / "submitted"
+    out = {}
+    for folder in sorted(base.glob(f"*/{assignment}")) if base.is_dir() else []:
+        sid = folder.parent.name
+        if (student is None or sid == student) and folder.is_dir() and not folder.is_symlink():
+            out[sid] = sorted(p for p in folder.glob("*.ipynb") if p.is_file() and not p.is_symlink())
+    return out
+
+
+def _done_path(root: Path, assignment: str, student: str) -> Path:
+    return root / DONE / assignment / f"{student}.json"
+
+
+def _result_keys(root: Path, assignment: str, student: str, notebooks: list[Path]) -> dict[str, str | None]:
+    keys = {}
+    for nb in notebooks:
+        try:
+            keys[nb.stem] = json.loads(results.path_for(root, assignment, student, nb.stem).read_text())["key"]
+        except (OSError, ValueError, KeyError):
+            keys[nb.stem] = None
+    return keys
+
+
+def autograde(root: Path, assignment: str, jobs: int | None = None, student: str | None = None,
+              force: bool = False, sandbox: bool = True, progress: bool = True) -> dict:
+    """Grade every submission of `assignment`; return a summary. Raises BatchError on bad input."""
+    root = root.resolve()
+    config = load_config(root)
+    if not (root / "source" / assignment).is_dir():
+        raise BatchError(f"no assignment {assignment!r}: {root / 'source' / assignment} does not exist")
+    if sandbox:
+        jail.check()
+    else:
+        notebook_grading.warn_no_sandbox()
+    found = submissions(root, assignment, student)
+    if not found:
+        where = f"submitted/{student or '*'}/{assignment}/"
+        raise BatchError(f"no submissions of {assignment!r} under {root / where}")
+    notebook_grading.course_secret(root)  # created once, here, not by racing workers
+    if force:
+        for sid in found:
+            _done_path(root, assignment, sid).unlink(missing_ok=True)
+            for nb in found[sid]:
+                results.path_for(root, assignment, sid, nb.stem).unlink(missing_ok=True)
+    todo = [Job(str(root), assignment, sid, str(nb), sandbox) for sid, nbs in found.items() for nb in nbs]
+    summary = {"students": len(found), "notebooks": len(todo), "problems": [], "graded": 0, "recorded": 0,
+               "skipped": 0, "grade_seconds": 0.0, "record_seconds": 0.0}
+    started = time.monotonic()
+    bar = tqdm(total=len(todo), desc=f"{assignment}: grading", unit="nb", disable=not progress, file=sys.stderr)
+    with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        for future in as_completed([pool.submit(grade_one, job) for job in todo]):
+            sid, name, _, problem = future.result()
+            summary["graded"] += 1
+            if problem:
+                summary["problems"].append(f"{sid}/{name}: {problem}")
+            bar.update(1)
+            bar.set_postfix(failures=len(summary["problems"]))
+    bar.close()
+    summary["grade_seconds"] = time.monotonic() - started
+    started = time.monotonic()
+    _record(root, config, assignment, found, summary, progress)
+    summary["record_seconds"] = time.monotonic() - started
+    return summary
+
+
+def _record(root: Path, config, assignment: str, found: dict[str, list[Path]], summary: dict, progress: bool) -> None:
+    """nbgrader's own autograde, once, for the students whose gradebook entry is not already for
+    these results (the others are excluded); GradeInSandbox finds every result on disk."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.apps.api import capture_log
+    from nbgrader.converters import Autograde
+    from nbgrader.utils import temp_attrs
+
+    keys, stale = {}, []
+    for sid, notebooks in found.items():
+        keys[sid] = _result_keys(root, assignment, sid, notebooks)
+        try:
+            already = json.loads(_done_path(root, assignment, sid).read_text()) == keys[sid]
+        except (OSError, ValueError):
+            already = False
+        if already and (root / "autograded" / sid / assignment).is_dir():
+            summary["skipped"] += 1
+        else:
+            stale.append(sid)
+    if not stale:
+        return
+    api = NbGraderAPI(config=config)
+    excluded = set(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}")) - set(stale)
+    with temp_attrs(api.coursedir, assignment_id=assignment, student_id="*",
+                    student_id_exclude=",".join(sorted(excluded))):
+        app = Autograde(coursedir=api.coursedir, parent=api)
+        app.force, app.create_student = True, True
+        outcome = capture_log(app)
+    failed = {sid for sid in stale if sid in outcome.get("log", "") and "Removing failed assignment" in outcome.get("log", "")}
+    if not outcome.get("success"):
+        summary["problems"].append(f"nbgrader autograde failed: {outcome.get('error', '')[-800:]}")
+    for sid in stale:
+        if outcome.get("success") and sid not in failed and (root / "autograded" / sid / assignment).is_dir():
+            done = _done_path(root, assignment, sid)
+            done.parent.mkdir(parents=True, exist_ok=True)
+            tmp = done.with_suffix(".tmp")
+            tmp.write_text(json.dumps(keys[sid]))
+            os.replace(tmp, done)
+            summary["recorded"] += 1
+        else:
+            summary["problems"].append(f"{sid}: nbgrader could not record this submission (see nbgrader's log)")
+    if progress:
+        print(f"{assignment}: gradebook written for {len(stale)} students", file=sys.stderr)
+
+
+def scores(root: Path, assignment: str) -> dict[str, float]:
+    """Each student's total score of the assignment, from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        return {s.student.id: s.score for s in gb.assignment_submissions(assignment)}

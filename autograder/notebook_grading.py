@@ -1,0 +1,257 @@
+"""Grade one submitted notebook: record in the sandbox, judge here, write each test cell's result.
+
+    outcome = grade_notebook(nb, assignment, student, secret, folder)
+
+1. **plan**: the test cells say which exercises are graded (their hidden block's `grade(...)` call,
+   read with `ast`, never run) and how many points each is worth (nbgrader's metadata);
+2. **record** (`jail.run`): the notebook's other code cells and the recorders run in the sandbox, at
+   hidden points drawn from a seed the course secret and the student id determine;
+3. **trust only outputs**: the grader re-runs each recorder here on stand-in functions that return
+   nothing (`dry_run`), which regenerates the hidden inputs; from the sandbox it takes only what
+   the learner's functions returned, so a forged record cannot change the points it is judged at;
+4. **judge and score** (`grading.run_checks`): the hidden pytest checks, in this process;
+5. **write**: each test cell's outputs become the feedback text and the score, exactly what
+   nbgrader records in the gradebook (the visible checks are not run: the grade is the hidden
+   checks' fraction of the cell's points, and the feedback says so).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import hmac
+import os
+import secrets
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+
+from autograder import grading, jail, plans
+from autograder.sandboxed import points
+from autograder.sandboxed.run import recorder
+from autograder.sandboxed.standins import (
+    layers_model,
+    layers_pieces,
+    two_layer_backward,
+    two_layer_forward,
+    warmup,
+    why,
+    xor_backward,
+    xor_forward,
+)
+
+GRADER_VERSION = "2"  # part of every result's key: a new grader regrades everything
+SECRET_FILE = ".backprop-secret"
+STANDIN_MODULES = {m.__name__.rsplit(".", 1)[-1]: m for m in (
+    two_layer_forward, two_layer_backward, xor_forward, xor_backward, warmup, layers_pieces, layers_model, why)}
+# What the learner's code produced, as opposed to the inputs the recorder chose.
+OUTPUT_KEYS = frozenset({"ok", "error", "printed", "warnings", "mutated", "forward", "backward", "numerical",
+                         "check_right", "check_wrong", "missing", "answer", "answer_kind", "value"})
+
+
+@dataclass
+class TestCell:
+    index: int
+    grade_id: str
+    assignment: str
+    exercise: str
+    points: float
+
+
+@dataclass
+class ExerciseResult:
+    grade_id: str
+    exercise: str
+    points: float
+    score: float
+    feedback: str
+
+
+@dataclass
+class NotebookOutcome:
+    results: list[ExerciseResult] = field(default_factory=list)
+    stopped: str | None = None
+    cell_problems: list[dict] = field(default_factory=list)
+    sandbox_seconds: float = 0.0
+
+
+def course_secret(root: Path) -> bytes:
+    """The course's secret (created on first use, readable by the instructor only)."""
+    path = Path(root) / SECRET_FILE
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def seed_for(secret: bytes, assignment: str, student: str) -> int:
+    """Each learner's hidden points: no one without the secret can compute them."""
+    digest = hmac.new(secret, f"{assignment}/{student}".encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def _grade_call(source: str) -> tuple[str, str] | None:
+    """(assignment, exercise) of the hidden block's `grade('assignment', 'exercise', …)` call."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "grade" and len(node.args) >= 2:
+            a, e = node.args[:2]
+            if isinstance(a, ast.Constant) and isinstance(e, ast.Constant):
+                return str(a.value), str(e.value)
+    return None
+
+
+def test_cells(nb: NotebookNode) -> list[TestCell]:
+    found = []
+    for i, cell in enumerate(nb.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+            continue
+        call = _grade_call(cell.source)
+        if call:
+            found.append(TestCell(i, meta.get("grade_id", str(i)), call[0], call[1], float(meta.get("points", 0))))
+    return found
+
+
+def learner_cells(nb: NotebookNode) -> list[dict]:
+    """Every code cell but the test cells, in order: what the learner's kernel would have run."""
+    out = []
+    for i, cell in enumerate(nb.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and not (meta.get("grade") and not meta.get("solution")):
+            out.append({"id": meta.get("grade_id", f"cell {i + 1}"), "source": cell.source})
+    return out
+
+
+@contextmanager
+def _seed(seed: int):
+    saved = points._seed
+    points.use_seed(seed)
+    try:
+        yield
+    finally:
+        points.use_seed(saved)
+
+
+class _Nothing:
+    """Stands in for every learner name during a dry run: each call returns None."""
+
+    def __call__(self, *args, **kwargs):
+        return None
+
+
+class _DryNamespace(dict):
+    def get(self, key, default=None):
+        if key.startswith("answer_") or key == "dL_dw_by_hand":
+            return default
+        return _Nothing()
+
+    def __contains__(self, key):
+        return not (key.startswith("answer_") or key == "dL_dw_by_hand")
+
+    def __getitem__(self, key):
+        return self.get(key)
+
+
+def dry_run(assignment: str, exercise: str, seed: int) -> dict:
+    """The probe the recorder makes when every learner function returns None: its inputs are the
+    hidden points, regenerated here from the seed."""
+    with _seed(seed):
+        return recorder(assignment)(exercise, _DryNamespace(), STANDIN_MODULES)
+
+
+def _inputs(d: dict) -> dict:
+    return {k: v for k, v in d.items() if k not in OUTPUT_KEYS}
+
+
+def _outputs(d) -> dict:
+    return {k: v for k, v in d.items() if k in OUTPUT_KEYS} if isinstance(d, dict) else {}
+
+
+def merge(trusted: dict, recorded: dict) -> dict:
+    """The grader's own inputs with the learner's outputs."""
+    probe = _inputs(trusted)
+    if isinstance(recorded, dict) and "missing" in recorded:
+        probe["missing"] = str(recorded["missing"])[:300]
+        return probe
+    probe.update({k: v for k, v in _outputs(recorded).items() if k != "missing"})
+    if "cases" in trusted:
+        got = recorded.get("cases") if isinstance(recorded, dict) else None
+        got = got if isinstance(got, list) else []
+        probe["cases"] = [{**_inputs(case), **(_outputs(got[i]) if i < len(got) else
+                                              {"error": "returned no value here (the recording stopped)"})}
+                          for i, case in enumerate(trusted["cases"])]
+    return probe
+
+
+def _judge(cell: TestCell, probe: dict, title: str) -> ExerciseResult:
+    probe["assignment"] = cell.assignment
+    results = grading.run_checks(probe) or [grading.CheckResult("grading", False, "No hidden check ran; tell your instructor.")]
+    score = grading.score_of(results, cell.points)
+    return ExerciseResult(cell.grade_id, cell.exercise, cell.points, score,
+                          grading.report(title, cell.points, score, results, probe))
+
+
+def _zero(cell: TestCell, title: str, reason: str) -> ExerciseResult:
+    return ExerciseResult(cell.grade_id, cell.exercise, cell.points, 0.0,
+                          f"{title}: 0 / {cell.points:g} points\n  ✗ {reason}")
+
+
+def grade_notebook(nb: NotebookNode, assignment: str, student: str, secret: bytes, folder: Path | None = None,
+                   limits: jail.Limits | None = None, sandbox: bool = True) -> NotebookOutcome:
+    """Record the notebook in the sandbox and judge every test cell; the notebook is not changed."""
+    limits = limits or jail.Limits()
+    cells = [c for c in test_cells(nb) if c.assignment == assignment]
+    outcome = NotebookOutcome()
+    if not cells:
+        return outcome
+    seed = seed_for(secret, assignment, student)
+    phases = plans.phases(assignment, [c.exercise for c in cells])
+    job = {"assignment": assignment, "seed": seed, "cells": learner_cells(nb),
+           "files": jail.submission_files(folder, limits) if folder else {},
+           "phases": [{"standins": list(s), "exercises": list(e)} for s, e in phases]}
+    ran = jail.run(job, [plans.standin_sources(s) for s, _ in phases], limits, sandbox=sandbox)
+    outcome.stopped, outcome.sandbox_seconds = ran.stopped, ran.seconds
+    outcome.cell_problems = next((m["cells"] for m in ran.messages if isinstance(m.get("cells"), list)), [])
+    recorded = {m["exercise"]: m for m in ran.messages if isinstance(m.get("exercise"), str)}
+    for cell in cells:
+        title = grading.title_of(assignment, cell.exercise)
+        message = recorded.get(cell.exercise)
+        if message is None:
+            reason = f"Your notebook {ran.stopped or 'stopped'} before this exercise was recorded."
+            outcome.results.append(_zero(cell, title, reason))
+        elif "failed" in message or not isinstance(message.get("probe"), dict):
+            outcome.results.append(_zero(cell, title, f"Recording your code failed: {str(message.get('failed'))[:300]}"))
+        else:
+            probe = merge(dry_run(assignment, cell.exercise, seed), message["probe"])
+            result = _judge(cell, probe, title)
+            if "missing" in probe and outcome.cell_problems:
+                result.feedback += "\n  Cells of your notebook that raised an error:" + "".join(
+                    f"\n      {p.get('cell')}: {p.get('error')}" for p in outcome.cell_problems[:3])
+            outcome.results.append(result)
+    return outcome
+
+
+def write_outputs(nb: NotebookNode, outcome: NotebookOutcome) -> None:
+    """Each test cell shows its feedback and ends with its score, as nbgrader reads it."""
+    by_id = {r.grade_id: r for r in outcome.results}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        result = by_id.get(meta.get("grade_id"))
+        if cell.cell_type != "code" or result is None:
+            continue
+        cell.outputs = [new_output("stream", name="stdout", text=result.feedback + "\n"),
+                        new_output("execute_result", data={"text/plain": repr(result.score)}, execution_count=None)]
+
+
+def warn_no_sandbox() -> None:
+    print("WARNING: --no-sandbox: learner code runs with your rights, outside bubblewrap (it can read and "
+          "write the course directory). Judging still happens out of its process.", file=sys.stderr)

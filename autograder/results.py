@@ -1,0 +1,71 @@
+"""Graded results kept on disk, keyed by what was graded, so nothing is graded twice.
+
+A result's key is a hash of the grader's version, the assignment, the student's seed, the notebook's
+cells (after nbgrader restored its test cells) and the submission's files: a resubmitted notebook
+gets a new key and is regraded; an unchanged one, or one a killed batch already finished, is not.
+Files are written whole and renamed into place, so a kill never leaves half a result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from nbformat import NotebookNode
+
+from autograder import jail, notebook_grading
+from autograder.notebook_grading import ExerciseResult, NotebookOutcome
+
+STORE = ".backprop-grader/results"
+
+
+def key(nb: NotebookNode, assignment: str, student: str, secret: bytes, folder: Path | None) -> str:
+    h = hashlib.sha256()
+    seed = notebook_grading.seed_for(secret, assignment, student)
+    files = jail.submission_files(folder, jail.Limits()) if folder else {}
+    files = {k: v for k, v in files.items() if not k.endswith(".ipynb")}  # the notebook is hashed as cells
+    cells = [[c.cell_type, c.source, c.metadata.get("nbgrader", {})] for c in nb.cells]
+    h.update(json.dumps([notebook_grading.GRADER_VERSION, assignment, seed, cells, files], sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def path_for(root: Path, assignment: str, student: str, notebook: str) -> Path:
+    return Path(root) / STORE / assignment / student / f"{notebook}.json"
+
+
+def load(path: Path, wanted: str) -> NotebookOutcome | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("key") != wanted:
+        return None
+    out = data["outcome"]
+    return NotebookOutcome([ExerciseResult(**r) for r in out["results"]], out["stopped"], out["cell_problems"],
+                           out["sandbox_seconds"])
+
+
+def save(path: Path, wanted: str, outcome: NotebookOutcome) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump({"key": wanted, "outcome": dataclasses.asdict(outcome)}, f)
+    os.replace(tmp, path)
+
+
+def grade_cached(root: Path, nb: NotebookNode, assignment: str, student: str, notebook: str, folder: Path | None,
+                 sandbox: bool = True) -> NotebookOutcome:
+    """The stored result if this exact notebook was graded already, else grade it and store it."""
+    secret = notebook_grading.course_secret(root)
+    wanted = key(nb, assignment, student, secret, folder)
+    path = path_for(root, assignment, student, notebook)
+    cached = load(path, wanted)
+    if cached is not None:
+        return cached
+    outcome = notebook_grading.grade_notebook(nb, assignment, student, secret, folder, sandbox=sandbox)
+    save(path, wanted, outcome)
+    return outcome

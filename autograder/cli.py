@@ -208,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=fn_help)
         p.add_argument("--course", default=str(REPO), help="the course directory (default: this repository)")
     args = parser.parse_args(argv)
-    handler = {"demo": cmd_demo, "autograde": cmd_autograde, "generate": cmd_generate, "verify": cmd_verify, "bench": cmd_bench}[args.command]
+    handler = {"demo": cmd_demo, "autograde": cmd_autograde, "generate": cmd_generate, "verify": cmd_verify,
+               "bench": cmd_bench}[args.command]
     try:
         return handler(args)
     except StepFailed as exc:

@@ -97,7 +97,8 @@ def _ro_binds() -> list[str]:
 
 def _grader_binds() -> list[str]:
     """Only the recorder package: not the oracle, the mistakes, the hidden checks, nor the stand-ins."""
-    args = ["--perms", "0755", "--dir", "/grader", "--perms", "0755", "--dir", "/grader/autograder", "--ro-bind", str(PACKAGE / "__init__.py"), "/grader/autograder/__init__.py",
+    args = ["--perms", "0755", "--dir", "/grader", "--perms", "0755", "--dir", "/grader/autograder",
+            "--ro-bind", str(PACKAGE / "__init__.py"), "/grader/autograder/__init__.py",
             "--perms", "0755", "--dir", "/grader/autograder/sandboxed"]
     for f in sorted(SANDBOXED.glob("*.py")):
         args += ["--ro-bind", str(f), f"/grader/autograder/sandboxed/{f.name}"]
@@ -114,11 +115,11 @@ def command(limits: Limits) -> list[str]:
     # As root, no user namespace: the runner drops to nobody itself, so the process limit counts.
     cmd += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] if root else ["--unshare-user"]
     cmd += _ro_binds()
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp",
             "--perms", "1777", "--size", str(limits.scratch_bytes), "--tmpfs", "/scratch"]
     cmd += _grader_binds()
     for key, value in (("HOME", "/scratch"), ("PATH", "/usr/bin:/bin"), ("PYTHONPATH", "/grader"),
-                       ("MPLBACKEND", "Agg"), ("MPLCONFIGDIR", "/tmp"), ("PYTHONDONTWRITEBYTECODE", "1"),
+                       ("MPLBACKEND", "Agg"), ("MPLCONFIGDIR", "/tmp"), ("XDG_CACHE_HOME", "/tmp"), ("PYTHONDONTWRITEBYTECODE", "1"),
                        ("PYTHONHASHSEED", "0"), ("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1"),
                        ("MKL_NUM_THREADS", "1"), ("LANG", "C.UTF-8")):
         cmd += ["--setenv", key, value]

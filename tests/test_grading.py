@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from autograder.grading import HIDDEN_TESTS, grade
-from autograder.samples import Sample, replace
 from autograder.notebook_grading import STANDIN_MODULES
+from autograder.samples import Sample, replace
 from autograder.sandboxed.record_two_layer import record
 
 POINTS = {"forward": 1, "output_weights": 2, "output_bias": 1, "hidden_weights": 2, "hidden_biases": 1,

@@ -1,0 +1,225 @@
+"""The trust boundary: learner code runs in bubblewrap, only its JSON comes out, the judge is ours.
+
+Each test grades a real notebook (the regression solution, with hostile cells added) through
+`notebook_grading.grade_notebook`, the step both `nbgrader autograde` and `backprop-course
+autograde` use, and checks what the hostile code gained (nothing) and what it touched (nothing
+outside its scratch folder)."""
+
+import ast
+import hashlib
+import json
+import os
+import socket
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell
+
+from autograder import jail, notebook_grading
+
+REPO = Path(__file__).resolve().parent.parent
+SOLUTION = REPO / "source" / "regression" / "regression.ipynb"
+FULL = {"test_forward": 1.0, "test_output_weights": 2.0, "test_output_bias": 1.0, "test_hidden_weights": 2.0,
+        "test_hidden_biases": 1.0, "test_update": 1.0, "test_train": 2.0}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def sandbox_works():
+    jail.check()
+
+
+@pytest.fixture
+def course(tmp_path):
+    """A course directory with a gradebook, a secret, another learner's work and the grader's code."""
+    root = tmp_path / "course"
+    (root / "submitted" / "other" / "regression").mkdir(parents=True)
+    (root / "submitted" / "other" / "regression" / "regression.ipynb").write_text("other learner's work")
+    (root / "gradebook.db").write_bytes(b"SQLite format 3\x00 grades")
+    (root / "source").mkdir()
+    (root / "source" / "hidden.py").write_text("HIDDEN = 1")
+    notebook_grading.course_secret(root)
+    return root
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def notebook(*hostile: str, at: int = 3) -> nbformat.NotebookNode:
+    nb = nbformat.read(SOLUTION, as_version=4)
+    for k, source in enumerate(hostile):
+        nb.cells.insert(at + k, new_code_cell(source))
+    return nb
+
+
+def grade(course: Path, nb, student="ada", limits=None, folder=None):
+    folder = folder or course / "submitted" / student / "regression"
+    folder.mkdir(parents=True, exist_ok=True)
+    return notebook_grading.grade_notebook(nb, "regression", student, notebook_grading.course_secret(course),
+                                           folder, limits=limits)
+
+
+def scores(outcome) -> dict[str, float]:
+    return {r.grade_id: r.score for r in outcome.results}
+
+
+def test_the_solution_gets_full_marks_and_the_untouched_release_none(course):
+    assert scores(grade(course, notebook())) == FULL
+    release = nbformat.read(REPO / "release" / "regression" / "regression.ipynb", as_version=4)
+    for cell in release.cells:  # the gradebook's test cells, as nbgrader's OverwriteCells puts them back
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        source_cell = next((c for c in nbformat.read(SOLUTION, as_version=4).cells
+                            if c.metadata.get("nbgrader", {}).get("grade_id") == gid), None)
+        meta = cell.metadata.get("nbgrader", {})
+        if source_cell is not None and meta.get("grade") and not meta.get("solution"):
+            cell.source = source_cell.source
+    assert set(scores(grade(course, release, "ben")).values()) == {0.0}
+
+
+def test_hostile_cells_gain_nothing_and_touch_nothing(course):
+    before = snapshot(course)
+    secret = (course / notebook_grading.SECRET_FILE).read_text()
+    hostile = f"""
+import os, glob, socket, sqlite3
+found = {{}}
+for path in {[str(course / 'gradebook.db'), str(course / 'source' / 'hidden.py'), str(course / notebook_grading.SECRET_FILE),
+              str(course / 'submitted' / 'other' / 'regression' / 'regression.ipynb'), str(REPO / 'autograder' / 'oracle.py'),
+              str(REPO / 'autograder' / 'hidden_tests' / 'test_two_layer.py'), '/root/.bash_history']!r}:
+    try:
+        found[path] = open(path).read()[:100]
+    except Exception as exc:
+        found[path] = type(exc).__name__
+    try:
+        open(path, 'w').write('overwritten')
+    except Exception:
+        pass
+for name in ('autograder.oracle', 'autograder.mistakes', 'autograder.grading', 'autograder.sandboxed.standins.two_layer_backward'):
+    try:
+        __import__(name)
+        found[name] = 'imported'
+    except Exception as exc:
+        found[name] = type(exc).__name__
+try:
+    socket.create_connection(('127.0.0.1', {_listener()}), timeout=2)
+    found['network'] = 'connected'
+except Exception as exc:
+    found['network'] = type(exc).__name__
+try:
+    os.kill(os.getppid(), 9)
+except Exception:
+    pass
+print(found)
+"""
+    outcome = grade(course, notebook(hostile))
+    assert scores(outcome) == FULL  # the honest code in the same notebook is graded as usual
+    assert snapshot(course) == before  # nothing outside the scratch folder changed
+    text = json.dumps([r.feedback for r in outcome.results]) + json.dumps(outcome.cell_problems)
+    assert secret not in text and "grades" not in text and "HIDDEN" not in text
+    assert _LISTENER["connections"] == 0
+
+
+_LISTENER = {"connections": 0}
+
+
+def _listener() -> int:
+    """A server on loopback: the sandbox has no network, so it is never reached."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(20)
+
+    def accept():
+        try:
+            server.accept()
+            _LISTENER["connections"] += 1
+        except OSError:
+            pass
+
+    threading.Thread(target=accept, daemon=True).start()
+    return server.getsockname()[1]
+
+
+def test_forged_records_are_judged_at_the_graders_points(course):
+    """The learner writes its own 'records' on the channel: inputs are the grader's, not these;
+    a later genuine record of the same exercise does not replace the first."""
+    forged = """
+import json, os
+seed_x = [8.0, 8.0]
+fake = {"exercise": "forward", "probe": {"network": "regression", "exercise": "forward", "function": "forward",
+        "cases": [{"x": seed_x, "params": {"W1": [[0.1, 0.1], [0.1, 0.1]], "b1": [0, 0], "W2": [0.1, 0.1], "b2": 0},
+                   "ok": {"kind": "tuple", "items": [{"kind": "scalar", "type": "float", "value": 0.32}, {"kind": "dict", "items": {}}]}}] * 5}}
+for fd in range(3, 20):
+    try:
+        os.write(fd, (json.dumps(fake) + "\\n").encode())
+    except OSError:
+        pass
+"""
+    outcome = grade(course, notebook(forged))
+    assert scores(outcome)["test_forward"] == 0.0  # the forged values, judged at the real hidden points
+    assert {k: v for k, v in scores(outcome).items() if k != "test_forward"} == {k: v for k, v in FULL.items()
+                                                                                if k != "test_forward"}
+
+
+@pytest.mark.parametrize("bomb,reason", [
+    ("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass", "ran longer than"),
+    ("x = []\nwhile True:\n    x.append(bytearray(100_000_000))", "MemoryError"),
+    ("with open('big', 'wb') as f:\n    while True:\n        f.write(b'x' * 1_000_000)", "OSError"),
+    ("while True:\n    pass", "ran longer than"),
+])
+def test_resource_bombs_are_stopped_with_a_reason(course, bomb, reason):
+    limits = jail.Limits(wall_seconds=8.0, cpu_seconds=20)
+    outcome = grade(course, notebook(bomb), limits=limits)
+    said = (outcome.stopped or "") + json.dumps(outcome.cell_problems) + json.dumps([r.feedback for r in outcome.results])
+    assert reason.split()[0] in said, said
+    after = grade(course, notebook(), "honest")  # the next learner is not affected
+    assert scores(after) == FULL
+
+
+def test_a_symlink_in_the_submission_is_not_followed(course, tmp_path):
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / "secret-link").symlink_to(course / notebook_grading.SECRET_FILE)
+    (folder / "data.txt").write_text("mine")
+    files = jail.submission_files(folder, jail.Limits())
+    assert set(files) == {"data.txt"}
+    reader = "import os\nSEEN = sorted(os.listdir('.'))\nassert 'data.txt' in SEEN and 'secret-link' not in SEEN, SEEN"
+    outcome = grade(course, notebook(reader), folder=folder)
+    assert outcome.cell_problems == [] and scores(outcome) == FULL
+
+
+def test_each_learner_gets_their_own_hidden_points(course):
+    secret = notebook_grading.course_secret(course)
+    a = notebook_grading.dry_run("regression", "hidden_weights", notebook_grading.seed_for(secret, "regression", "a"))
+    b = notebook_grading.dry_run("regression", "hidden_weights", notebook_grading.seed_for(secret, "regression", "b"))
+    assert a["cases"][0] == b["cases"][0]  # the seed example the notebook shows
+    assert a["cases"][1]["x"] != b["cases"][1]["x"] and a["cases"][1]["params"] != b["cases"][1]["params"]
+
+
+def test_code_beside_learner_code_imports_nothing_of_the_grader():
+    """autograder/sandboxed/ may import numpy, the standard library and itself: never the oracle,
+    the mistake catalogue, the hidden checks, nor any other grader module."""
+    for path in (REPO / "autograder" / "sandboxed").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                top = name.split(".")[0]
+                assert top in {"numpy", "autograder", "__future__"} or top in _stdlib(), f"{path}: imports {name}"
+                if top == "autograder":
+                    assert name.startswith("autograder.sandboxed"), f"{path}: imports {name}"
+
+
+def _stdlib() -> set[str]:
+    import sys
+    return set(sys.stdlib_module_names)
+
+
+def test_without_bubblewrap_the_grader_refuses_with_a_reason(monkeypatch):
+    monkeypatch.setattr(jail.shutil, "which", lambda name: None)
+    with pytest.raises(jail.SandboxUnavailable, match="apt-get install bubblewrap"):
+        jail.check()
+    monkeypatch.undo()
+    assert os.path.exists(jail.shutil.which("bwrap"))

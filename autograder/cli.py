@@ -35,10 +35,12 @@ def _say(msg: str) -> None:
     print(msg, flush=True)
 
 
-def run_cycle(course: Course, plan: dict[str, Sequence[Sample]], say=_say) -> list[dict[str, str]]:
+def run_cycle(course: Course, plan: dict[str, Sequence[Sample]], say=_say, fast: bool = False,
+              progress: bool = False) -> list[dict[str, str]]:
     """generate → release → fetch → (student edits) → submit → collect → autograde →
     generate_feedback → export, with real nbgrader commands, for each assignment of `plan`
-    and its sample students. Returns the rows nbgrader exports."""
+    and its sample students. Returns the rows nbgrader exports. `fast`: autograde with
+    `backprop-course autograde` (parallel) instead of `nbgrader autograde`."""
     assignments = [a for a in ASSIGNMENTS if a in plan]
     for a in assignments:
         say(f"[instructor] generate_assignment + release_assignment {a}")
@@ -57,9 +59,13 @@ def run_cycle(course: Course, plan: dict[str, Sequence[Sample]], say=_say) -> li
     for a in assignments:
         t = time.perf_counter()
         course.collect(a)
-        course.autograde(a)
+        if fast:
+            say(course.fast_autograde(a, progress).strip())
+        else:
+            course.autograde(a)
         course.feedback(a)
-        say(f"[instructor] collect + autograde + generate_feedback {a} ({time.perf_counter() - t:.1f} s)")
+        door = "backprop-course autograde" if fast else "nbgrader autograde"
+        say(f"[instructor] collect + {door} + generate_feedback {a} ({time.perf_counter() - t:.1f} s)")
     return course.export()
 
 
@@ -72,7 +78,7 @@ def cmd_demo(args) -> int:
         _say(f"  sample student {s.student}: {s.description}")
     plan = {a: DEMO for a in ASSIGNMENTS}
     plan.update({a: samples for a in ("regression", "classification")})  # the misbehaving samples' targets
-    rows = run_cycle(course, plan)
+    rows = run_cycle(course, plan, fast=True, progress=True)
     _say("\nGrades (nbgrader export):\n" + grade_table(rows))
     _say(f"\nFeedback pages: {course.root / 'feedback'}")
     return 0

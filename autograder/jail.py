@@ -119,7 +119,8 @@ def command(limits: Limits) -> list[str]:
             "--perms", "1777", "--size", str(limits.scratch_bytes), "--tmpfs", "/scratch"]
     cmd += _grader_binds()
     for key, value in (("HOME", "/scratch"), ("PATH", "/usr/bin:/bin"), ("PYTHONPATH", "/grader"),
-                       ("MPLBACKEND", "Agg"), ("MPLCONFIGDIR", "/tmp"), ("XDG_CACHE_HOME", "/tmp"), ("PYTHONDONTWRITEBYTECODE", "1"),
+                       ("MPLBACKEND", "Agg"), ("MPLCONFIGDIR", "/tmp"), ("XDG_CACHE_HOME", "/tmp"),
+                       ("PYTHONDONTWRITEBYTECODE", "1"),
                        ("PYTHONHASHSEED", "0"), ("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1"),
                        ("MKL_NUM_THREADS", "1"), ("LANG", "C.UTF-8")):
         cmd += ["--setenv", key, value]

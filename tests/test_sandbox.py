@@ -96,7 +96,8 @@ for path in {[str(course / 'gradebook.db'), str(course / 'source' / 'hidden.py')
         open(path, 'w').write('overwritten')
     except Exception:
         pass
-for name in ('autograder.oracle', 'autograder.mistakes', 'autograder.grading', 'autograder.sandboxed.standins.two_layer_backward'):
+for name in ('autograder.oracle', 'autograder.mistakes', 'autograder.grading',
+             'autograder.sandboxed.standins.two_layer_backward'):
     try:
         __import__(name)
         found[name] = 'imported'
@@ -150,7 +151,8 @@ import json, os
 seed_x = [8.0, 8.0]
 fake = {"exercise": "forward", "probe": {"network": "regression", "exercise": "forward", "function": "forward",
         "cases": [{"x": seed_x, "params": {"W1": [[0.1, 0.1], [0.1, 0.1]], "b1": [0, 0], "W2": [0.1, 0.1], "b2": 0},
-                   "ok": {"kind": "tuple", "items": [{"kind": "scalar", "type": "float", "value": 0.32}, {"kind": "dict", "items": {}}]}}] * 5}}
+                   "ok": {"kind": "tuple", "items": [{"kind": "scalar", "type": "float", "value": 0.32},
+                                                     {"kind": "dict", "items": {}}]}}] * 5}}
 for fd in range(3, 20):
     try:
         os.write(fd, (json.dumps(fake) + "\\n").encode())

@@ -60,3 +60,11 @@ def test_feedback_has_no_hidden_test_code(cycle):
         for student in ("ada", "ben", "cy"):
             text = feedback(course, student, a)
             assert "BEGIN HIDDEN TESTS" not in text and "autograder.grading" not in text
+
+
+def test_a_second_run_regrades_nothing_and_changes_no_grade(cycle):
+    """Resumable: results and gradebook entries already written for the same submissions are kept."""
+    course, scores = cycle
+    out = course.fast_autograde("warmup")
+    assert "0 written, 3 already up to date" in out, out
+    assert {(r["student_id"], r["assignment"]): float(r["score"]) for r in course.export()} == scores

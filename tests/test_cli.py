@@ -45,3 +45,18 @@ def test_a_malformed_notebook_is_a_clear_error_without_traceback(tmp_path):
     assert "NotJSONError: Notebook does not appear to be JSON" in proc.stderr
     assert "Traceback" not in proc.stderr and 'File "' not in proc.stderr
     assert "full nbgrader output:" in proc.stderr
+
+
+def test_autograde_on_a_path_that_is_not_a_course(tmp_path):
+    proc = run_cli("autograde", "regression", "--course", str(tmp_path / "nowhere"), "--quiet")
+    assert proc.returncode == 2
+    assert "is not a course directory" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_autograde_of_a_missing_assignment_or_no_submissions(tmp_path):
+    course = Course.create(tmp_path / "c")
+    proc = run_cli("autograde", "no-such-assignment", "--course", str(course.root), "--quiet")
+    assert proc.returncode == 2 and "no assignment 'no-such-assignment'" in proc.stderr
+    proc = run_cli("autograde", "regression", "--course", str(course.root), "--quiet")
+    assert proc.returncode == 2 and "no submissions of 'regression'" in proc.stderr
+    assert "Traceback" not in proc.stderr

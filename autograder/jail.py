@@ -114,9 +114,10 @@ def command(limits: Limits) -> list[str]:
            "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv"]
     # As root, no user namespace: the runner drops to nobody itself, so the process limit counts.
     cmd += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] if root else ["--unshare-user"]
-    cmd += _ro_binds()
+    # /tmp first: a Python installation under /tmp (a CI clone's venv) is then mounted on top of it.
     cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp",
             "--perms", "1777", "--size", str(limits.scratch_bytes), "--tmpfs", "/scratch"]
+    cmd += _ro_binds()
     cmd += _grader_binds()
     for key, value in (("HOME", "/scratch"), ("PATH", "/usr/bin:/bin"), ("PYTHONPATH", "/grader"),
                        ("MPLBACKEND", "Agg"), ("MPLCONFIGDIR", "/tmp"), ("XDG_CACHE_HOME", "/tmp"),

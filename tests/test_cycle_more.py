@@ -16,7 +16,7 @@ TOTAL = {"warmup": 8, "xor": 7, "layers": 9, "why": 6}
 PLANTED = {  # cy's score and the mistake the feedback must name
     "warmup": (5, "sigmoid derivative at z"),   # ∂ŷ/∂z link 0/1, the formula missing its 2: 0/2
     "xor": (5, "sigmoid derivative at z"),      # hidden layer 0/2
-    "layers": (7, "activation derivative at z"),  # tanh' from z: activations 0/2 (its visible check fails too)
+    "layers": (8.5, "activation derivative at z"),  # tanh' from z: activations 1.5/2 (3 of 4 kinds right)
     "why": (5, "last = first read as diverging"),  # ≥ for >: the boundary check 1/2
 }
 

@@ -20,7 +20,6 @@ import builtins
 import contextlib
 import json
 import os
-import sys
 import types
 from pathlib import Path
 
@@ -98,9 +97,11 @@ def _drop_root() -> None:
 
 
 def main() -> None:
-    job = json.loads(sys.stdin.readline())
-    send = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    # One reader for every line the grader sends: a second one (sys.stdin) could read ahead and
+    # swallow the stand-ins sent right after the job.
     receive = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    send = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    job = json.loads(receive.readline())
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):  # learner code writing to the raw descriptors writes nowhere
         os.dup2(null, fd)

@@ -225,3 +225,16 @@ def test_without_bubblewrap_the_grader_refuses_with_a_reason(monkeypatch):
         jail.check()
     monkeypatch.undo()
     assert os.path.exists(jail.shutil.which("bwrap"))
+
+
+@pytest.mark.parametrize("assignment", ["warmup", "classification", "xor", "layers", "why", "quiz"])
+def test_every_solution_gets_full_marks_through_the_sandbox(course, assignment):
+    """Every assignment's recorders, stand-in gates and judge, through the real sandbox."""
+    nb = nbformat.read(REPO / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    folder = course / "submitted" / "ada" / assignment
+    folder.mkdir(parents=True)
+    outcome = notebook_grading.grade_notebook(nb, assignment, "ada", notebook_grading.course_secret(course), folder)
+    assert outcome.stopped is None and outcome.cell_problems == []
+    cells = notebook_grading.test_cells(nb)
+    assert len(outcome.results) == len(cells) > 0
+    assert {r.grade_id: r.score for r in outcome.results} == {c.grade_id: c.points for c in cells}

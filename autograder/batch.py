@@ -175,11 +175,10 @@ def _record(root: Path, config, assignment: str, found: dict[str, list[Path]], s
         app = Autograde(coursedir=api.coursedir, parent=api)
         app.force, app.create_student = True, True
         outcome = capture_log(app)
-    failed = {sid for sid in stale if sid in outcome.get("log", "") and "Removing failed assignment" in outcome.get("log", "")}
     if not outcome.get("success"):
         summary["problems"].append(f"nbgrader autograde failed: {outcome.get('error', '')[-800:]}")
     for sid in stale:
-        if outcome.get("success") and sid not in failed and (root / "autograded" / sid / assignment).is_dir():
+        if outcome.get("success") and (root / "autograded" / sid / assignment).is_dir():  # nbgrader removes failed ones
             done = _done_path(root, assignment, sid)
             done.parent.mkdir(parents=True, exist_ok=True)
             tmp = done.with_suffix(".tmp")

@@ -1,55 +1,92 @@
-"""How much the hidden oracle checks cost: `backprop-course bench`.
+"""`backprop-course bench`: the two autograding doors on the same submissions, timed.
 
-Grades the same N correct submissions twice with the real `nbgrader autograde`: once with the
-course as it is, once with every hidden-test block removed from source/ (nbgrader grading the
-visible checks alone), and prints seconds per notebook for both and their ratio.
+Builds one course with N submissions of an assignment (a mix of the sample students: correct, the
+untouched release, planted mistakes and, for the 2-2-1 assignments, the misbehaving ones: an endless
+loop, exceptions, floods, …), then
+1. `nbgrader autograde` (serial; learner code in the sandbox, judged by the grader);
+2. `backprop-course autograde` on the same course from scratch (results and marks removed);
+3. each notebook's code cells executed alone in a fresh `python` process, serially, with no
+   grading at all (what running the learner's code costs);
+checks that both doors give every student the same score, and prints seconds per notebook and ratios.
 """
 
 from __future__ import annotations
 
-import re
+import json
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import nbformat
 
+from autograder import batch, notebook_grading
 from autograder.course import Course
-from autograder.samples import DEMO
+from autograder.samples import BAD, DEMO
 
-HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
-
-
-def _strip_hidden(course: Course, assignment: str) -> None:
-    path = course.root / "source" / assignment / f"{assignment}.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        cell.source = HIDDEN_BLOCK.sub("", cell.source)
-    nbformat.write(nb, path)
+RUN_CELLS = """import json, sys
+for source in json.load(sys.stdin):
+    try:
+        exec(compile(source, "<cell>", "exec"), globals())
+    except BaseException:
+        pass
+"""
 
 
-def _time_autograde(workdir: Path, assignment: str, students: int, hidden: bool) -> float:
-    course = Course.create(workdir)
-    if not hidden:
-        _strip_hidden(course, assignment)
-    course.generate(assignment)
-    solution = DEMO[0]  # the correct submission
+def _submit(course: Course, assignment: str, students: int) -> list[Path]:
+    mix = DEMO + (BAD if assignment in ("regression", "classification") else ())
+    release = course.root / "release" / assignment / f"{assignment}.ipynb"
+    source = course.root / "source" / assignment / f"{assignment}.ipynb"
+    paths = []
     for k in range(students):
         dest = course.root / "submitted" / f"s{k:03d}" / assignment
         dest.mkdir(parents=True)
-        solution.make(assignment, course.root / "release" / assignment / f"{assignment}.ipynb",
-                      course.root / "source" / assignment / f"{assignment}.ipynb", dest / f"{assignment}.ipynb")
+        mix[k % len(mix)].make(assignment, release, source, dest / f"{assignment}.ipynb")
+        paths.append(dest / f"{assignment}.ipynb")
+    return paths
+
+
+def _run_alone(paths: list[Path]) -> float:
+    """Each notebook's learner cells in a fresh python, no sandbox, no grading, 60 s cap each."""
     start = time.perf_counter()
-    course.autograde(assignment)
+    for path in paths:
+        cells = [c["source"] for c in notebook_grading.learner_cells(nbformat.read(path, as_version=4))]
+        try:
+            subprocess.run([sys.executable, "-c", RUN_CELLS], input=json.dumps(cells), text=True, cwd=path.parent,
+                           capture_output=True, timeout=60, env={"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"})
+        except subprocess.TimeoutExpired:
+            pass
     return time.perf_counter() - start
 
 
-def run(workdir: Path, assignment: str = "regression", students: int = 10) -> str:
-    ours = _time_autograde(workdir / "with-hidden-checks", assignment, students, hidden=True)
-    plain = _time_autograde(workdir / "visible-checks-only", assignment, students, hidden=False)
+def run(workdir: Path, assignment: str = "regression", students: int = 20, jobs: int | None = None) -> str:
+    course = Course.create(workdir / "course")
+    course.generate(assignment)
+    paths = _submit(course, assignment, students)
+
+    start = time.perf_counter()
+    course.autograde(assignment)
+    door1 = time.perf_counter() - start
+    scores1 = batch.scores(course.root, assignment)
+
+    shutil.rmtree(course.root / ".backprop-grader")
+    start = time.perf_counter()
+    summary = batch.autograde(course.root, assignment, jobs=jobs, progress=False)
+    door2 = time.perf_counter() - start
+    scores2 = batch.scores(course.root, assignment)
+
+    alone = _run_alone(paths)
+    same = scores1 == scores2 and len(scores1) == students
+    differ = {k: (scores1.get(k), scores2.get(k)) for k in scores1 if scores1.get(k) != scores2.get(k)}
+    n = students
     return "\n".join([
-        f"nbgrader autograde {assignment}, {students} correct submissions, one command each:",
-        f"  with the hidden oracle checks : {ours:7.1f} s  ({ours / students:.2f} s per notebook)",
-        f"  visible checks only           : {plain:7.1f} s  ({plain / students:.2f} s per notebook)",
-        f"  ratio                         : {ours / plain:7.2f}",
-        f"  cost of the hidden checks     : {(ours - plain) / students:.2f} s per notebook",
+        f"{assignment}: {n} submissions (sample mix), {jobs or 'all'} cores for backprop-course autograde",
+        f"  nbgrader autograde          : {door1:7.1f} s  {door1 / n:6.3f} s per notebook",
+        f"  backprop-course autograde   : {door2:7.1f} s  {door2 / n:6.3f} s per notebook "
+        f"(sandbox + judge {summary['grade_seconds']:.1f} s, nbgrader's gradebook step {summary['record_seconds']:.1f} s)",
+        f"  learner code alone, serial  : {alone:7.1f} s  {alone / n:6.3f} s per notebook",
+        f"  speed-up over nbgrader      : {door1 / door2:7.2f}×",
+        f"  overhead over code alone    : {door2 / alone:7.2f}×",
+        f"  identical scores            : {'yes' if same else f'NO: {differ}'}",
     ])

@@ -7,7 +7,8 @@
                                generates from source/, or if release/ reveals anything
     backprop-course autograde  grade every submission of an assignment in parallel (sandboxed),
                                into nbgrader's gradebook; resumable
-    backprop-course bench      time nbgrader autograde against backprop-course autograde
+    backprop-course bench      time nbgrader autograde against backprop-course autograde on the
+                               same submissions (and the learner code alone)
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def cmd_bench(args) -> int:
     from autograder import bench
 
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="backprop-bench-"))
-    _say(bench.run(workdir, args.assignment, args.students))
+    _say(bench.run(workdir, args.assignment, args.students, args.jobs))
     return 0
 
 
@@ -197,10 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="a full nbgrader cycle on the bundled sample submissions")
     demo.add_argument("--workdir", help="an empty directory to build the demo course in (default: a new temp dir)")
     demo.add_argument("--all-samples", action="store_true", help="also grade the misbehaving sample submissions")
-    bench = sub.add_parser("bench", help="time nbgrader autograde with and without the hidden checks")
-    bench.add_argument("--students", type=int, default=10)
+    bench = sub.add_parser("bench", help="time nbgrader autograde against backprop-course autograde")
+    bench.add_argument("--students", type=int, default=20)
     bench.add_argument("--assignment", default="regression", choices=ASSIGNMENTS)
-    bench.add_argument("--workdir", help="an empty directory for the two benchmark courses")
+    bench.add_argument("--jobs", type=int, default=None, help="workers of backprop-course autograde")
+    bench.add_argument("--workdir", help="an empty directory for the benchmark course")
     auto = sub.add_parser("autograde", help="grade a whole class in parallel, sandboxed, into the gradebook")
     auto.add_argument("assignment")
     auto.add_argument("--course", default=".", help="the course directory (default: the current directory)")
@@ -227,5 +229,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-

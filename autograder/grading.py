@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder import plans
 from autograder.sandboxed import record_layers, record_two_layer, record_warmup, record_why, record_xor
 from autograder.sandboxed.calls import grader_references
 from autograder.sandboxed.run import recorder
@@ -117,14 +118,13 @@ def grade(assignment: str, exercise: str, namespace: dict, points: float) -> flo
     """Grade one exercise in this process (an instructor running a source notebook; the project's
     tests); print feedback; return the score. Never used for a learner's grade: autograding runs
     learner code in the sandbox and judges outside it (notebook_grading.py)."""
-    from autograder.notebook_grading import STANDIN_MODULES
     borrowed = grader_references(namespace)
     if borrowed:
         print(f"{exercise}: 0 / {points:g} points\n"
               f"  ✗ your notebook holds the grader's own code: {', '.join(borrowed[:3])}. "
               "Compute the answers yourself.")
         return 0.0
-    probe, title = recorder(assignment)(exercise, namespace, STANDIN_MODULES), title_of(assignment, exercise)
+    probe, title = recorder(assignment)(exercise, namespace, plans.all_standins()), title_of(assignment, exercise)
     probe["assignment"] = assignment
     results = run_checks(probe)
     if not results:

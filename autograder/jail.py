@@ -22,6 +22,7 @@ import stat
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -271,5 +272,4 @@ def _why_it_died(returncode: int, limits: Limits) -> str:
 
 
 def _scratch_for_no_sandbox() -> str:
-    import tempfile
     return tempfile.mkdtemp(prefix="backprop-nosandbox-")

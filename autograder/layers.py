@@ -153,27 +153,3 @@ def full_loss(X, Y, params, activations, loss_kind) -> float:
 
 
 # --- hidden networks -------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-

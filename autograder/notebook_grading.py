@@ -23,7 +23,6 @@ import hmac
 import os
 import secrets
 import sys
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,21 +32,10 @@ from nbformat.v4 import new_output
 from autograder import grading, jail, plans
 from autograder.sandboxed import points
 from autograder.sandboxed.run import recorder
-from autograder.sandboxed.standins import (
-    layers_model,
-    layers_pieces,
-    two_layer_backward,
-    two_layer_forward,
-    warmup,
-    why,
-    xor_backward,
-    xor_forward,
-)
 
 GRADER_VERSION = "2"  # part of every result's key: a new grader regrades everything
 SECRET_FILE = ".backprop-secret"
-STANDIN_MODULES = {m.__name__.rsplit(".", 1)[-1]: m for m in (
-    two_layer_forward, two_layer_backward, xor_forward, xor_backward, warmup, layers_pieces, layers_model, why)}
+STANDIN_MODULES = plans.all_standins()
 # What the learner's code produced, as opposed to the inputs the recorder chose.
 OUTPUT_KEYS = frozenset({"ok", "error", "printed", "warnings", "mutated", "forward", "backward", "numerical",
                          "check_right", "check_wrong", "missing", "answer", "answer_kind", "value"})
@@ -131,16 +119,6 @@ def learner_cells(nb: NotebookNode) -> list[dict]:
     return out
 
 
-@contextmanager
-def _seed(seed: int):
-    saved = points._seed
-    points.use_seed(seed)
-    try:
-        yield
-    finally:
-        points.use_seed(saved)
-
-
 class _Nothing:
     """Stands in for every learner name during a dry run: each call returns None."""
 
@@ -164,7 +142,7 @@ class _DryNamespace(dict):
 def dry_run(assignment: str, exercise: str, seed: int) -> dict:
     """The probe the recorder makes when every learner function returns None: its inputs are the
     hidden points, regenerated here from the seed."""
-    with _seed(seed):
+    with points.seeded(seed):
         return recorder(assignment)(exercise, _DryNamespace(), STANDIN_MODULES)
 
 
@@ -218,7 +196,7 @@ def grade_notebook(nb: NotebookNode, assignment: str, student: str, secret: byte
     job = {"assignment": assignment, "seed": seed, "cells": learner_cells(nb),
            "files": jail.submission_files(folder, limits) if folder else {},
            "phases": [{"standins": list(s), "exercises": list(e)} for s, e in phases]}
-    ran = jail.run(job, [plans.standin_sources(s) for s, _ in phases], limits, sandbox=sandbox)
+    ran = jail.run(job, plans.gates(phases), limits, sandbox=sandbox)
     outcome.stopped, outcome.sandbox_seconds = ran.stopped, ran.seconds
     outcome.cell_problems = next((m["cells"] for m in ran.messages if isinstance(m.get("cells"), list)), [])
     recorded = {m["exercise"]: m for m in ran.messages if isinstance(m.get("exercise"), str)}

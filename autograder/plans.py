@@ -8,6 +8,9 @@ after the learner's backward, and so on. "The why" grades none of the blocks its
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
+
 from autograder.jail import STANDINS
 
 Phase = tuple[tuple[str, ...], tuple[str, ...]]
@@ -24,8 +27,7 @@ PLANS: dict[str, list[Phase]] = {
     "xor": [((), ("forward",)), (("xor_forward",), ("output_layer", "hidden_layer")), (("xor_backward",), ("train",))],
     "layers": [((), ("dense", "activations", "losses")), (("layers_pieces",), ("model",)),
                (("layers_model",), ("gradient_check",))],
-    "why": [(("two_layer_forward", "two_layer_backward", "layers_pieces", "layers_model", "why"),
-             ("regime", "stopping", "gradient_norms"))],
+    "why": [(("why",), ("regime", "stopping", "gradient_norms"))],
 }
 
 
@@ -40,5 +42,37 @@ def phases(assignment: str, exercises: list[str]) -> list[Phase]:
     return [(standins, tuple(e for e in group if e in wanted)) for standins, group in PLANS[assignment]]
 
 
-def standin_sources(names: tuple[str, ...]) -> dict[str, str]:
-    return {name: (STANDINS / f"{name}.py").read_text(encoding="utf-8") for name in names}
+def standin(name: str) -> ModuleType:
+    """A stand-in module as the grader imports it (for dry runs and in-process grading)."""
+    return importlib.import_module(f"autograder.sandboxed.standins.{name}")
+
+
+def with_needs(names: tuple[str, ...]) -> list[str]:
+    """The modules and, first, the ones they use (NEEDS), each once."""
+    out: list[str] = []
+
+    def visit(name: str) -> None:
+        for need in getattr(standin(name), "NEEDS", ()):
+            visit(need)
+        if name not in out:
+            out.append(name)
+
+    for name in names:
+        visit(name)
+    return out
+
+
+def gates(plan: list[Phase]) -> list[dict[str, str]]:
+    """Per phase, the source of the stand-ins it adds (with what they need, less what was sent)."""
+    sent: set[str] = set()
+    out = []
+    for names, _ in plan:
+        new = [n for n in with_needs(names) if n not in sent]
+        sent.update(new)
+        out.append({n: (STANDINS / f"{n}.py").read_text(encoding="utf-8") for n in new})
+    return out
+
+
+def all_standins() -> dict[str, ModuleType]:
+    """Every stand-in module by name: what a recorder gets outside the sandbox."""
+    return {p.stem: standin(p.stem) for p in sorted(STANDINS.glob("*.py")) if p.stem != "__init__"}

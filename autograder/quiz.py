@@ -95,8 +95,6 @@ def is_current(course_root: Path) -> bool:
     return path.exists() and nbformat.read(path, as_version=4) == build()
 
 
-
-
 def judge(probe: dict) -> None:
     """Raise AssertionError (the feedback) unless the recorded answer is right."""
     q = next(q for q in computable() if q.id == probe["question"])

@@ -178,9 +178,6 @@ def equivalent(answer: sp.Expr, truth: sp.Expr) -> bool:
 # --- what the notebook's graded cells call ---------------------------------------------------
 
 
-
-
-
 def _reference_factors(x_in, y_in, w_in, b_in, activation):
     return {f: evaluate(activation, f, x_in, y_in, w_in, b_in) for f in FACTORS}
 
@@ -188,5 +185,3 @@ def _reference_factors(x_in, y_in, w_in, b_in, activation):
 def _reference_product(factors):
     return {"w": factors["dL_dyhat"] * factors["dyhat_dz"] * factors["dz_dw"],
             "b": factors["dL_dyhat"] * factors["dyhat_dz"] * factors["dz_db"]}
-
-

@@ -81,13 +81,9 @@ def train_until(X, y, params, lr, tol, max_epochs, epoch=sgd_epoch):
     return len(losses), np.array(losses)
 
 
-
-
 def curve(X, y, params, lr, epochs) -> np.ndarray:
     with np.errstate(all="ignore"):
         return Reference(REGRESSION).train(X, y, params, lr, epochs)[0]
-
-
 
 
 def reference_norms(X, Y, params, activations) -> np.ndarray:
@@ -101,13 +97,4 @@ def exact_network_gradients(X, Y, params, activations):
                             {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}, activations, "bce")
 
 
-
-
 # --- what the graded cells call -------------------------------------------------------------
-
-
-
-
-
-
-

@@ -38,8 +38,6 @@ from autograder.sandboxed.record_xor import (  # noqa: F401  (shared with the re
 LR, EPOCHS = 0.1, 10_000
 
 
-
-
 def _per_sample(params: dict) -> oracle.Params:
     """Notebook layout → the oracle's per-sample layout (W2 (2,), b2 a scalar)."""
     p = {k: np.asarray(params[k], dtype=np.float64) for k in NAMES}
@@ -107,23 +105,6 @@ def mistakes():
 # --- what the graded cells call -------------------------------------------------------------
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 def _reference_backward(Y, Y_hat, cache, params):
     del Y_hat
     return gradients(cache["X"], Y, params)
-
-

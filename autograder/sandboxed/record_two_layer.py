@@ -12,8 +12,6 @@ from autograder.sandboxed import calls, points
 from autograder.sandboxed.datasets import DATASETS
 from autograder.sandboxed.points import NETS, Params, Shape
 
-Network = Shape
-
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
 
 
@@ -58,13 +56,13 @@ def array_params(plain: dict) -> Params:
     return {k: np.array(plain[k], dtype=np.float64) for k in PARAM_NAMES}
 
 
-def seed_case(net: Network) -> tuple[np.ndarray, float]:
+def seed_case(net: Shape) -> tuple[np.ndarray, float]:
     """The example the notebook itself shows: first row of the course data."""
     data = DATASETS[net.name]
     return data[0, :2].copy(), float(data[0, 2])
 
 
-def _cases(net: Network, exercise: str):
+def _cases(net: Shape, exercise: str):
     """Seed point first (so feedback can say "right only at the seed"), then hidden ones."""
     rng = points.rng_for(net.name, exercise)
     x0, y0 = seed_case(net)

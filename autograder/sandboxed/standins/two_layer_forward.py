@@ -2,18 +2,17 @@
 
 import numpy as np
 
+NEEDS = ("numerics",)
+try:
+    numerics  # noqa: B018  (provided by the sandbox runner)
+except NameError:
+    from autograder.sandboxed.standins import numerics
+
 ACTIVATION = {"regression": "linear", "classification": "sigmoid", "xor": "sigmoid"}
 
 
-def sigmoid(z):
-    """σ(z) without overflow for any float z."""
-    z = np.asarray(z, dtype=np.float64)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
 def activate(network: str, z):
-    return sigmoid(z) if ACTIVATION[network] == "sigmoid" else np.asarray(z, dtype=np.float64)
+    return numerics.sigmoid(z) if ACTIVATION[network] == "sigmoid" else np.asarray(z, dtype=np.float64)
 
 
 def forward(network: str, x, params):

@@ -2,14 +2,19 @@
 
 import numpy as np
 
+NEEDS = ("numerics",)
+try:
+    numerics  # noqa: B018  (provided by the sandbox runner)
+except NameError:
+    from autograder.sandboxed.standins import numerics
+
 
 def chain_factors(x, y, w, b, activation):
     """∂L/∂ŷ, ∂ŷ/∂z, ∂z/∂w, ∂z/∂b of L = (y − act(w·x + b))², elementwise over the samples."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     z = w * x + b
     if activation == "sigmoid":
-        e = np.exp(-np.abs(z))
-        y_hat = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        y_hat = numerics.sigmoid(z)
         slope = y_hat * (1 - y_hat)
     else:
         y_hat, slope = z, np.ones_like(z)

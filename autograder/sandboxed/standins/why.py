@@ -2,7 +2,7 @@
 its exercises, so they are sent before any is recorded."""
 
 
-NEEDS = ("two_layer_forward", "two_layer_backward", "layers_pieces", "layers_model")
+NEEDS = ("two_layer_backward", "layers_model")
 try:
     two_layer_backward, layers_model  # noqa: B018  (provided by the sandbox runner)
 except NameError:

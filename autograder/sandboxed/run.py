@@ -56,6 +56,20 @@ def load_standins(sources: dict[str, str], into: dict) -> dict:
     return into
 
 
+class _NoShell:
+    """What `get_ipython()` returns here: every attribute, call and setting does nothing, so a cell
+    that tunes IPython (display settings, magics) still defines its functions."""
+
+    def __getattr__(self, name):
+        return self
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+    def __setattr__(self, name, value):
+        pass
+
+
 def strip_magics(source: str) -> str:
     """IPython-only lines (%magic, !shell) do nothing here."""
     return "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
@@ -113,7 +127,7 @@ def main() -> None:
         send.write(json.dumps(message, allow_nan=False) + "\n")
         send.flush()
 
-    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    namespace = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _NoShell()}
     emit({"cells": run_cells(job["cells"], namespace)})
     record, standins = recorder(job["assignment"]), {}
     for phase in job["phases"]:

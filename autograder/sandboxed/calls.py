@@ -55,6 +55,15 @@ class _BoundedText(io.TextIOBase):
         return out + (f"\n… ({self.dropped} more characters not shown)" if self.dropped else "")
 
 
+def _printed(out: _BoundedText, err: _BoundedText) -> str:
+    """What a call printed (stdout, then stderr), its first MAX_CAPTURED_CHARS characters, saying
+    how many more there were."""
+    kept = ("".join(out.kept) + "".join(err.kept))[:MAX_CAPTURED_CHARS]
+    hidden = out.size + out.dropped + err.size + err.dropped - len(kept)
+    kept = kept.strip()
+    return kept + (f"\n… ({hidden} more characters not shown)" if hidden else "") if kept else ""
+
+
 @contextlib.contextmanager
 def _time_limit(seconds: float):
     if threading.current_thread() is not threading.main_thread():
@@ -199,9 +208,9 @@ def call(fn: Any, *args, seconds: float = CALL_SECONDS) -> dict:
             record["error"] = "recursed without end (RecursionError)"
         except Exception as exc:  # learner code may raise anything
             record["error"] = f"raised {type(exc).__name__}: {str(exc)[:300]}{_where(exc)}"
-    printed = (out.text() + err.text()).strip()
+    printed = _printed(out, err)
     if printed:
-        record["printed"] = printed[:MAX_CAPTURED_CHARS]
+        record["printed"] = printed
     if caught:
         record["warnings"] = sorted({f"{w.category.__name__}: {w.message}"[:200] for w in caught})[:5]
     return record

@@ -50,10 +50,6 @@ class _BoundedText(io.TextIOBase):
         self.dropped += max(0, len(text) - max(room, 0))
         return len(text)
 
-    def text(self) -> str:
-        out = "".join(self.kept)
-        return out + (f"\n… ({self.dropped} more characters not shown)" if self.dropped else "")
-
 
 def _printed(out: _BoundedText, err: _BoundedText) -> str:
     """What a call printed (stdout, then stderr), its first MAX_CAPTURED_CHARS characters, saying

@@ -39,11 +39,8 @@ c.GenerateSolution.preprocessors = [
 # Warnings a learner's code prints on stderr must not zero a test cell: errors still do.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]"
-# Learner code never runs in a Jupyter kernel with our rights: GradeInSandbox (in place of nbgrader's
-# Execute) runs it in a bubblewrap sandbox and judges the recorded values in this process.
-c.GradeInSandbox.course_root = c.CourseDirectory.root
-# nbgrader's autograde pipeline, plus RequireScore: a test cell that was skipped or whose
-# result was suppressed scores 0 instead of nbgrader's default full credit.
+# nbgrader's autograde pipeline, with GradeInSandbox in place of Execute: learner code never runs in a
+# Jupyter kernel with our rights, but in a bubblewrap sandbox, and its recorded values are judged here.
 c.Autograde.autograde_preprocessors = [
     "autograder.nbgrader_steps.GradeInSandbox",
     "autograder.nbgrader_steps.LimitOutputSize",

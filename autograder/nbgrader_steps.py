@@ -9,7 +9,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
-from traitlets import Bool, Unicode
+from traitlets import Bool
 
 from autograder import notebook_grading
 
@@ -129,13 +129,13 @@ class GradeInSandbox(NbGraderPreprocessor):
 
     no_sandbox = Bool(False, help="Run learner code without bubblewrap (unsafe; judging stays out of process).").tag(
         config=True)
-    course_root = Unicode("", help="The course directory (holds the secret and the results).").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict):
         from autograder import results
 
         info = resources.get("nbgrader", {})
-        root = Path(self.course_root or os.getcwd())
+        # The course's own root, as nbgrader resolved it (a course's config may load another's).
+        root = Path(self.config.CourseDirectory.get("root") or os.getcwd())
         folder = Path(resources.get("metadata", {}).get("path", "."))
         outcome = results.grade_cached(root, nb, info.get("assignment", ""), info.get("student", ""),
                                        info.get("notebook", ""), folder, sandbox=not self.no_sandbox)

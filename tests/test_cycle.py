@@ -91,3 +91,12 @@ def test_test_cells_score_with_plain_floats(cycle):
     w1 = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_hidden_weights")
     assert "Hidden weights ∂L/∂W1: 0 / 2 points" in w1.outputs[0].text
     assert not [o for o in w1.outputs if o.output_type == "error"]
+
+
+def test_the_secret_and_the_results_stay_in_the_course_directory(cycle):
+    """The course's nbgrader_config.py loads the repository's: the grader must still use the course's root."""
+    course, _ = cycle
+    secret = course.root / ".backprop-secret"
+    assert secret.is_file() and secret.stat().st_mode & 0o777 == 0o600
+    graded = {p.name for p in (course.root / ".backprop-grader" / "results" / "regression").iterdir()}
+    assert len(graded) == 15 and "ada" in graded

@@ -75,7 +75,8 @@ def grade_one(job: Job) -> tuple[str, str, float, str | None]:
     root, path = Path(job.root), Path(job.notebook)
     try:
         nb = _sanitize(load_config(root), root, job.assignment, job.student, path)
-        results.grade_cached(root, nb, job.assignment, job.student, path.stem, path.parent, sandbox=job.sandbox)
+        files = results.staged_files(root, job.assignment, path.parent)
+        results.grade_cached(root, nb, job.assignment, job.student, path.stem, files, sandbox=job.sandbox)
         return job.student, path.stem, time.monotonic() - started, None
     except Exception as exc:  # noqa: BLE001  (one broken submission never stops the batch)
         return job.student, path.stem, time.monotonic() - started, f"{type(exc).__name__}: {exc}"
@@ -88,6 +89,15 @@ def submissions(root: Path, assignment: str, student: str | None) -> dict[str, l
         sid = folder.parent.name
         if (student is None or sid == student) and folder.is_dir() and not folder.is_symlink():
             out[sid] = sorted(p for p in folder.glob("*.ipynb") if p.is_file() and not p.is_symlink())
+    return out
+
+
+def _stamps(root: Path, assignment: str, found: dict[str, list[Path]]) -> dict[Path, int | None]:
+    out = {}
+    for sid, notebooks in found.items():
+        for nb in notebooks:
+            path = results.path_for(root, assignment, sid, nb.stem)
+            out[path] = path.stat().st_mtime_ns if path.exists() else None
     return out
 
 
@@ -128,7 +138,7 @@ def autograde(root: Path, assignment: str, jobs: int | None = None, student: str
                 results.path_for(root, assignment, sid, nb.stem).unlink(missing_ok=True)
     todo = [Job(str(root), assignment, sid, str(nb), sandbox) for sid, nbs in found.items() for nb in nbs]
     summary = {"students": len(found), "notebooks": len(todo), "problems": [], "graded": 0, "recorded": 0,
-               "skipped": 0, "grade_seconds": 0.0, "record_seconds": 0.0}
+               "skipped": 0, "regraded": 0, "grade_seconds": 0.0, "record_seconds": 0.0}
     started = time.monotonic()
     bar = tqdm(total=len(todo), desc=f"{assignment}: grading", unit="nb", disable=not progress, file=sys.stderr)
     with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
@@ -141,9 +151,13 @@ def autograde(root: Path, assignment: str, jobs: int | None = None, student: str
             bar.set_postfix(failures=len(summary["problems"]))
     bar.close()
     summary["grade_seconds"] = time.monotonic() - started
+    stored = _stamps(root, assignment, found)
     started = time.monotonic()
     _record(root, config, assignment, found, summary, progress)
     summary["record_seconds"] = time.monotonic() - started
+    # nbgrader's step should find every result; one it had to grade again means the two disagree
+    # on what was graded (it costs time, never a wrong grade: the result is recomputed).
+    summary["regraded"] = sum(stored[p] != t for p, t in _stamps(root, assignment, found).items())
     return summary
 
 

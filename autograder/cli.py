@@ -96,7 +96,8 @@ def cmd_autograde(args) -> int:
     n = summary["notebooks"]
     _say(f"{args.assignment}: {summary['students']} students, {n} notebooks; grading {summary['grade_seconds']:.1f} s "
          f"({summary['grade_seconds'] / max(n, 1):.3f} s per notebook), gradebook {summary['record_seconds']:.1f} s "
-         f"({summary['recorded']} written, {summary['skipped']} already up to date)")
+         f"({summary['recorded']} written, {summary['skipped']} already up to date, "
+         f"{summary['regraded']} graded again by nbgrader's step)")
     for problem in summary["problems"]:
         _say(f"  ✗ {problem}")
     if args.show_scores:

@@ -158,14 +158,19 @@ def check(limits: Limits | None = None) -> None:
         )
 
 
+SKIPPED_DIRS = {".ipynb_checkpoints", "__pycache__", "feedback"}  # nbgrader's CourseDirectory.ignore
+
+
 def submission_files(folder: Path, limits: Limits) -> dict[str, str]:
-    """The submission's regular files, base64: symlinks and special files are skipped, never
-    followed (os.walk does not enter linked folders; O_NOFOLLOW guards the open)."""
+    """The submission's regular files but notebooks, base64: symlinks and special files are skipped,
+    never followed (os.walk does not enter linked folders; O_NOFOLLOW guards the open)."""
     files, total = {}, 0
     for here, dirs, names in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d != ".ipynb_checkpoints")
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
         for name in sorted(names):
             path = Path(here) / name
+            if name.endswith((".ipynb", ".pyc")):
+                continue  # notebooks reach the sandbox as cells, after nbgrader restored the test cells
             info = path.lstat()
             if not stat.S_ISREG(info.st_mode) or info.st_size > limits.file_bytes:
                 continue

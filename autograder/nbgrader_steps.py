@@ -131,14 +131,15 @@ class GradeInSandbox(NbGraderPreprocessor):
         config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict):
-        from autograder import results
+        from autograder import jail, results
 
         info = resources.get("nbgrader", {})
         # The course's own root, as nbgrader resolved it (a course's config may load another's).
         root = Path(self.config.CourseDirectory.get("root") or os.getcwd())
         folder = Path(resources.get("metadata", {}).get("path", "."))
+        files = jail.submission_files(folder, jail.Limits())  # nbgrader staged them: submission + source/
         outcome = results.grade_cached(root, nb, info.get("assignment", ""), info.get("student", ""),
-                                       info.get("notebook", ""), folder, sandbox=not self.no_sandbox)
+                                       info.get("notebook", ""), files, sandbox=not self.no_sandbox)
         notebook_grading.write_outputs(nb, outcome)
         if outcome.stopped:
             self.log.warning("Sandbox stopped %s/%s early: %s", info.get("student"), info.get("notebook"), outcome.stopped)

@@ -184,9 +184,13 @@ def _zero(cell: TestCell, title: str, reason: str) -> ExerciseResult:
 
 
 def grade_notebook(nb: NotebookNode, assignment: str, student: str, secret: bytes, folder: Path | None = None,
-                   limits: jail.Limits | None = None, sandbox: bool = True) -> NotebookOutcome:
-    """Record the notebook in the sandbox and judge every test cell; the notebook is not changed."""
+                   limits: jail.Limits | None = None, sandbox: bool = True,
+                   files: dict[str, str] | None = None) -> NotebookOutcome:
+    """Record the notebook in the sandbox and judge every test cell; the notebook is not changed.
+    The scratch folder gets `files` (name → base64), or else the files of `folder`."""
     limits = limits or jail.Limits()
+    if files is None:
+        files = jail.submission_files(folder, limits) if folder else {}
     cells = [c for c in test_cells(nb) if c.assignment == assignment]
     outcome = NotebookOutcome()
     if not cells:
@@ -194,7 +198,7 @@ def grade_notebook(nb: NotebookNode, assignment: str, student: str, secret: byte
     seed = seed_for(secret, assignment, student)
     phases = plans.phases(assignment, [c.exercise for c in cells])
     job = {"assignment": assignment, "seed": seed, "cells": learner_cells(nb),
-           "files": jail.submission_files(folder, limits) if folder else {},
+           "files": files,
            "phases": [{"standins": list(s), "exercises": list(e)} for s, e in phases]}
     ran = jail.run(job, plans.gates(phases), limits, sandbox=sandbox)
     outcome.stopped, outcome.sandbox_seconds = ran.stopped, ran.seconds

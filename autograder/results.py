@@ -1,7 +1,7 @@
 """Graded results kept on disk, keyed by what was graded, so nothing is graded twice.
 
 A result's key is a hash of the grader's version, the assignment, the student's seed, the notebook's
-cells (after nbgrader restored its test cells) and the submission's files: a resubmitted notebook
+cells (after nbgrader restored its test cells) and the files staged beside it: a resubmitted notebook
 gets a new key and is regraded; an unchanged one, or one a killed batch already finished, is not.
 Files are written whole and renamed into place, so a kill never leaves half a result.
 """
@@ -23,11 +23,9 @@ from autograder.notebook_grading import ExerciseResult, NotebookOutcome
 STORE = ".backprop-grader/results"
 
 
-def key(nb: NotebookNode, assignment: str, student: str, secret: bytes, folder: Path | None) -> str:
+def key(nb: NotebookNode, assignment: str, student: str, secret: bytes, files: dict[str, str]) -> str:
     h = hashlib.sha256()
     seed = notebook_grading.seed_for(secret, assignment, student)
-    files = jail.submission_files(folder, jail.Limits()) if folder else {}
-    files = {k: v for k, v in files.items() if not k.endswith(".ipynb")}  # the notebook is hashed as cells
     cells = [[c.cell_type, c.source, c.metadata.get("nbgrader", {})] for c in nb.cells]
     h.update(json.dumps([notebook_grading.GRADER_VERSION, assignment, seed, cells, files], sort_keys=True).encode())
     return h.hexdigest()
@@ -57,15 +55,22 @@ def save(path: Path, wanted: str, outcome: NotebookOutcome) -> None:
     os.replace(tmp, path)
 
 
-def grade_cached(root: Path, nb: NotebookNode, assignment: str, student: str, notebook: str, folder: Path | None,
+def staged_files(root: Path, assignment: str, submitted: Path) -> dict[str, str]:
+    """The files nbgrader's autograde puts beside the notebook: the submission's, overwritten by the
+    instructor's own from source/ (data files a learner cannot alter)."""
+    limits = jail.Limits()
+    return {**jail.submission_files(submitted, limits), **jail.submission_files(root / "source" / assignment, limits)}
+
+
+def grade_cached(root: Path, nb: NotebookNode, assignment: str, student: str, notebook: str, files: dict[str, str],
                  sandbox: bool = True) -> NotebookOutcome:
     """The stored result if this exact notebook was graded already, else grade it and store it."""
     secret = notebook_grading.course_secret(root)
-    wanted = key(nb, assignment, student, secret, folder)
+    wanted = key(nb, assignment, student, secret, files)
     path = path_for(root, assignment, student, notebook)
     cached = load(path, wanted)
     if cached is not None:
         return cached
-    outcome = notebook_grading.grade_notebook(nb, assignment, student, secret, folder, sandbox=sandbox)
+    outcome = notebook_grading.grade_notebook(nb, assignment, student, secret, sandbox=sandbox, files=files)
     save(path, wanted, outcome)
     return outcome

@@ -3,6 +3,9 @@ generate → release → fetch → submit → collect → autograde → generate
 nbgrader commands and kernels. The solution gets full marks, the untouched release 0, and a
 planted mistake partial credit with the mistake named in the feedback."""
 
+import subprocess
+import sys
+
 import pytest
 
 from autograder.cli import run_cycle
@@ -67,4 +70,14 @@ def test_a_second_run_regrades_nothing_and_changes_no_grade(cycle):
     course, scores = cycle
     out = course.fast_autograde("warmup")
     assert "0 written, 3 already up to date" in out, out
+    assert {(r["student_id"], r["assignment"]): float(r["score"]) for r in course.export()} == scores
+
+
+def test_forced_regrade_grades_each_notebook_once_with_the_same_grades(cycle):
+    """--force regrades everything in the workers; nbgrader's step then finds every result."""
+    course, scores = cycle
+    proc = subprocess.run([sys.executable, "-m", "autograder.cli", "autograde", "layers", "--course", str(course.root),
+                           "--force", "--quiet"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "3 written, 0 already up to date, 0 graded again by nbgrader's step" in proc.stdout, proc.stdout
     assert {(r["student_id"], r["assignment"]): float(r["score"]) for r in course.export()} == scores

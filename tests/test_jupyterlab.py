@@ -57,12 +57,25 @@ def lab(tmp_path):
         proc.wait(timeout=30)
 
 
+def _answer_dialogs(page) -> None:
+    """JupyterLab sometimes opens a dialog first (seen on CI: one that blocks every click, such as
+    the kernel picker when the kernel is slow to start); a learner answers it with its default button."""
+    dialog = page.locator(".jp-Dialog")
+    for _ in range(3):
+        if not dialog.count():
+            return
+        print("JupyterLab dialog:", dialog.first.inner_text()[:300].replace("\n", " | "))
+        page.locator(".jp-Dialog .jp-mod-accept").first.click()
+        page.wait_for_timeout(500)
+
+
 def _run_all(page, first_output, attempts: int = 3) -> None:
     """Run → Run All Cells, as a learner would. On a loaded machine the first click can land
     before the kernel is connected and run nothing: then the learner clicks again."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for attempt in range(attempts):
+        _answer_dialogs(page)
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         try:

@@ -7,6 +7,10 @@ any shape is then a composition of compiled pieces, so sympy's cost does not gro
 width. `tests/test_oracle.py` checks the composition against sympy differentiating a whole small
 network entry by entry.
 
+Float64 evaluates each activation's slope in a form that keeps its digits where the unit
+saturates (σ(z)·σ(−z), sech²z), and a sigmoid output with cross-entropy as the fused σ(z) − y;
+`autograder/ground_truth.py` checks every form against the definitions at 50+ digits.
+
 Conventions (the notebook's): X (n, d0); layer l has W{l} (d_{l-1}, d_l), b{l} (d_l,);
 Y (n, d_L); the loss is the mean over the n samples of the per-sample loss summed over outputs.
 """
@@ -18,6 +22,8 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
+from autograder.network import Sigmoid, binary_cross_entropy
+from autograder.oracle import numpy_modules
 from autograder.sandboxed.record_layers import FUNCTIONS, KINDS, TITLES, arrays, plain, random_network  # noqa: F401
 
 z, a, y, y_hat = sp.symbols("z a y y_hat", real=True)
@@ -29,8 +35,27 @@ ACTIVATIONS = {
 }
 LOSSES = {
     "mse": (y - y_hat) ** 2,
-    "bce": -y * sp.log(y_hat) - (1 - y) * sp.log(1 - y_hat),
+    "bce": binary_cross_entropy(y, y_hat),
 }
+# How float64 evaluates (act, act'): the same functions as ACTIVATIONS and their sympy derivatives
+# (`ground_truth.py` proves it), written so that no digit is lost where the unit saturates:
+# 1 − σ(z) as σ(−z), 1 − tanh²z as sech²z. The others are evaluated as sympy derives them.
+STABLE = {
+    "sigmoid": (Sigmoid(z), Sigmoid(z) * Sigmoid(-z)),
+    "tanh": (sp.tanh(z), sp.sech(z) ** 2),
+}
+
+
+def slope(kind: str) -> sp.Expr:
+    """act'(z), as float64 evaluates it."""
+    return STABLE[kind][1] if kind in STABLE else sp.diff(ACTIVATIONS[kind], z)
+
+
+def fused_output() -> tuple[sp.Expr, sp.Expr]:
+    """(L, ∂L/∂z) of a sigmoid output with cross-entropy, written in the output's z: sympy
+    differentiates binary_cross_entropy(y, σ(z)) to σ(z) − y, free of 1 − ŷ."""
+    L = binary_cross_entropy(y, Sigmoid(z))
+    return L, sp.diff(L, z)
 
 
 def output_form(kind: str) -> sp.Expr | None:
@@ -49,8 +74,8 @@ def output_form(kind: str) -> sp.Expr | None:
 @cache
 def _activation(kind: str):
     """(act, act', act' at the wrong place or None) as elementwise numpy functions."""
-    f = sp.lambdify(z, ACTIVATIONS[kind], "numpy")
-    df = sp.lambdify(z, sp.diff(ACTIVATIONS[kind], z), "numpy")
+    f = sp.lambdify(z, STABLE[kind][0] if kind in STABLE else ACTIVATIONS[kind], numpy_modules())
+    df = sp.lambdify(z, slope(kind), numpy_modules())
     wrong = output_form(kind)
     at_z = sp.lambdify(z, wrong.subs(a, z), "numpy") if wrong is not None else None
     return f, df, at_z
@@ -59,6 +84,16 @@ def _activation(kind: str):
 @cache
 def _loss(kind: str):
     return sp.lambdify((y, y_hat), LOSSES[kind], "numpy"), sp.lambdify((y, y_hat), sp.diff(LOSSES[kind], y_hat), "numpy")
+
+
+@cache
+def _fused():
+    L, dL_dz = fused_output()
+    return sp.lambdify((y, z), L, numpy_modules()), sp.lambdify((y, z), dL_dz, numpy_modules())
+
+
+def _fuses(activations, loss_kind: str) -> bool:
+    return activations[-1] == "sigmoid" and loss_kind == "bce"
 
 
 @cache
@@ -123,21 +158,31 @@ def model_forward(X, params, activations):
     return A, caches
 
 
-def model_backward(dY_hat, caches, at_z: bool = False):
+def model_backward(dY_hat, caches, at_z: bool = False, dZ_out=None):
+    """Back through every layer from ∂L/∂Ŷ, or from ∂L/∂Z of the output layer when `dZ_out` is given."""
     grads, dA = {}, dY_hat
     for layer in range(len(caches), 0, -1):
         dense_cache, act_cache = caches[layer - 1]
-        dZ = activation_backward(dA, act_cache, at_z)
+        dZ = dZ_out if layer == len(caches) and dZ_out is not None else activation_backward(dA, act_cache, at_z)
         dA, grads[f"W{layer}"], grads[f"b{layer}"] = dense_backward(dZ, dense_cache)
     return grads
 
 
 def gradients(X, Y, params, activations, loss_kind, mistake: str | None = None):
-    """∂L/∂θ of the whole network, composed from the per-layer derivatives, or one mistake's version."""
+    """∂L/∂θ of the whole network, composed from the per-layer derivatives, or one mistake's version.
+
+    A sigmoid output with cross-entropy starts from the fused ∂L/∂Z = σ(Z) − Y (divided by n), except
+    for the mistake that takes the output's slope at the wrong place, which only the two factors show."""
     Y_hat, caches = model_forward(X, params, activations)
     scale = {"missing ×2": 0.5, "sign flip": -1.0}.get(mistake, 1.0)
-    _, dY_hat = loss_forward_backward(Y_hat, Y, loss_kind, scale, per_batch=mistake != "summed over the batch")
-    return model_backward(dY_hat, caches, at_z=mistake == "activation derivative at z")
+    per_batch = mistake != "summed over the batch"
+    at_z = mistake == "activation derivative at z"
+    if _fuses(activations, loss_kind) and not at_z:
+        Z = caches[-1][1][0]
+        dZ = _elementwise(lambda t: _fused()[1](np.asarray(Y, dtype=np.float64), t), Z) * scale
+        return model_backward(None, caches, dZ_out=dZ / Y.shape[0] if per_batch else dZ)
+    _, dY_hat = loss_forward_backward(Y_hat, Y, loss_kind, scale, per_batch=per_batch)
+    return model_backward(dY_hat, caches, at_z=at_z)
 
 
 MISTAKES = {
@@ -149,7 +194,12 @@ MISTAKES = {
 
 
 def full_loss(X, Y, params, activations, loss_kind) -> float:
-    return loss_forward_backward(model_forward(X, params, activations)[0], Y, loss_kind)[0]
+    """The batch loss; with a sigmoid output and cross-entropy, computed from the output's Z."""
+    Y_hat, caches = model_forward(X, params, activations)
+    if _fuses(activations, loss_kind):
+        Z = caches[-1][1][0]
+        return float(np.sum(_elementwise(lambda t: _fused()[0](np.asarray(Y, dtype=np.float64), t), Z)) / Y.shape[0])
+    return loss_forward_backward(Y_hat, Y, loss_kind)[0]
 
 
 # --- hidden networks -------------------------------------------------------------------------

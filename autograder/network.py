@@ -22,14 +22,32 @@ PARAM_NAMES = ("W1", "b1", "W2", "b2")
 class Sigmoid(sp.Function):
     """σ(z) = 1 / (1 + e^(−z)). Its local derivative is written out as σ(z)(1 − σ(z)):
     that factor is the link of the chain rule learners must get right, and subclasses
-    replace it to derive the wrong variants (see `mistakes.py`)."""
+    replace it to derive the wrong variants (see `mistakes.py`).
+
+    The oracle writes 1 − σ(z) as σ(−z), the same number: float64 keeps all its digits where
+    the unit saturates (1 − σ(20) computed by subtraction keeps only 8 of them)."""
 
     @classmethod
     def local_derivative(cls, z: sp.Expr) -> sp.Expr:
-        return cls(z) * (1 - cls(z))
+        return cls(z) * cls(-z)
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return self.local_derivative(self.args[0])
+
+    def _eval_rewrite_as_exp(self, z, **kwargs) -> sp.Expr:
+        return 1 / (1 + sp.exp(-z))
+
+
+class Softplus(sp.Function):
+    """softplus(z) = log(1 + e^z) = −log σ(−z): how cross-entropy reads in the output's z.
+    Its derivative is σ(z), so sympy's chain rule through it ends in σ(z) − y, with no 1 − ŷ
+    to divide by."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return Sigmoid(self.args[0])
+
+    def _eval_rewrite_as_exp(self, z, **kwargs) -> sp.Expr:
+        return sp.log(1 + sp.exp(z))
 
 
 def identity(z: sp.Expr) -> sp.Expr:
@@ -43,7 +61,14 @@ def squared_error(y: sp.Expr, y_hat: sp.Expr) -> sp.Expr:
 
 
 def binary_cross_entropy(y: sp.Expr, y_hat: sp.Expr) -> sp.Expr:
-    """L = −y·log ŷ − (1 − y)·log(1 − ŷ)."""
+    """L = −y·log ŷ − (1 − y)·log(1 − ŷ).
+
+    When ŷ = σ(z) (the correct sigmoid, not a mistake's variant) the same loss is written in z,
+    y·softplus(−z) + (1 − y)·softplus(z): its slope is then σ(z) − y computed without
+    cancellation, as the chain rule simplifies it on paper, and no log of a rounded 0 appears."""
+    if type(y_hat) is Sigmoid:
+        z = y_hat.args[0]
+        return y * Softplus(-z) + (1 - y) * Softplus(z)
     return -y * sp.log(y_hat) - (1 - y) * sp.log(1 - y_hat)
 
 

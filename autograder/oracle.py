@@ -57,10 +57,16 @@ def _numeric_sigmoid(z):
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def _modules() -> list:
-    sigmoids = {cls.__name__: _numeric_sigmoid for cls in _all_subclasses(Sigmoid)}
-    sigmoids["Sigmoid"] = _numeric_sigmoid
-    return [sigmoids, "numpy"]
+def _numeric_softplus(z):
+    return np.logaddexp(0.0, np.asarray(z, dtype=np.float64))
+
+
+def numpy_modules() -> list:
+    """What lambdify needs to turn the course's sympy functions into stable float64 numpy."""
+    functions = {cls.__name__: _numeric_sigmoid for cls in _all_subclasses(Sigmoid)}
+    functions["Sigmoid"] = _numeric_sigmoid
+    functions["Softplus"] = _numeric_softplus
+    return [functions, "numpy"]
 
 
 def _all_subclasses(cls: type) -> list[type]:
@@ -69,7 +75,7 @@ def _all_subclasses(cls: type) -> list[type]:
 
 
 def _lambdify(s: Symbols, exprs: list[sp.Expr]) -> Callable:
-    return sp.lambdify(s.flat(), exprs, modules=_modules(), cse=True)
+    return sp.lambdify(s.flat(), exprs, modules=numpy_modules(), cse=True)
 
 
 @cache

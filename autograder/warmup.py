@@ -18,12 +18,14 @@ import numpy as np
 import sympy as sp
 
 from autograder import layers
+from autograder.network import Sigmoid
+from autograder.oracle import numpy_modules
 from autograder.sandboxed.record_warmup import FACTOR_TEXT, FACTORS, SEED_CASE, TITLES, factor_cases  # noqa: F401
 
 w, b, x, y, z, y_hat, s, lr = sp.symbols("w b x y z y_hat s lr", real=True)
 ACTIVATIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "linear": lambda t: t,
-    "sigmoid": lambda t: 1 / (1 + sp.exp(-t)),
+    "sigmoid": Sigmoid,  # 1 / (1 + e^(−t)), with a slope float64 keeps exact when the neuron saturates
 }
 
 
@@ -94,7 +96,7 @@ def _compiled(activation: str) -> dict[str, Callable]:
     for factor, wrong in mistake_exprs(activation).items():
         for name, (_, expr) in wrong.items():
             exprs[f"{factor}:{name}"] = expr
-    return {k: sp.lambdify(args, e, modules="numpy") for k, e in exprs.items()}
+    return {k: sp.lambdify(args, e, modules=numpy_modules()) for k, e in exprs.items()}
 
 
 def evaluate(activation: str, what: str, xs, ys, w_value: float, b_value: float) -> np.ndarray:
@@ -167,7 +169,7 @@ def substitute_sigma(expr: sp.Expr) -> sp.Expr:
 
 def equivalent(answer: sp.Expr, truth: sp.Expr) -> bool:
     """Symbolic equivalence, after writing s as σ(w·x + b)."""
-    difference = substitute_sigma(answer) - truth
+    difference = (substitute_sigma(answer) - truth).rewrite(sp.exp)
     t = sp.Symbol("t", positive=True)  # e^(−z) as a symbol makes it a rational function, which cancel() decides
     rational = difference.subs(sp.exp(-pre_activation()), t)
     if not rational.has(sp.exp):

@@ -9,6 +9,8 @@
                                into nbgrader's gradebook; resumable
     backprop-course bench      time nbgrader autograde against backprop-course autograde on the
                                same submissions (and the learner code alone)
+    backprop-course precision  the oracle against 50-digit mpmath, and the notebooks' solutions
+                               against the oracle at the grader's hidden points: the margins
 """
 
 from __future__ import annotations
@@ -114,6 +116,19 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_precision(args) -> int:
+    from autograder import precision
+
+    if args.draws < 1 or args.truth_seeds < 1:
+        print("backprop-course precision: --draws and --truth-seeds must be at least 1", file=sys.stderr)
+        return 2
+    text, ok = precision.report(args.truth_seeds, args.draws)
+    _say(text)
+    if not ok:
+        print("backprop-course precision: a promise does not hold (share above 1)", file=sys.stderr)
+    return 0 if ok else 1
+
+
 def _generate_into(course_root: Path) -> None:
     course = Course(course_root)
     for a in ASSIGNMENTS:
@@ -204,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--assignment", default="regression", choices=ASSIGNMENTS)
     bench.add_argument("--jobs", type=int, default=None, help="workers of backprop-course autograde")
     bench.add_argument("--workdir", help="an empty directory for the benchmark course")
+    prec = sub.add_parser("precision", help="how exact the oracle is, and what margin correct learners keep")
+    prec.add_argument("--draws", type=int, default=10_000, help="hidden points per kind for the notebooks' solutions")
+    prec.add_argument("--truth-seeds", type=int, default=40, help="seeds of points per kind for the mpmath check")
     auto = sub.add_parser("autograde", help="grade a whole class in parallel, sandboxed, into the gradebook")
     auto.add_argument("assignment")
     auto.add_argument("--course", default=".", help="the course directory (default: the current directory)")
@@ -218,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--course", default=str(REPO), help="the course directory (default: this repository)")
     args = parser.parse_args(argv)
     handler = {"demo": cmd_demo, "autograde": cmd_autograde, "generate": cmd_generate, "verify": cmd_verify,
-               "bench": cmd_bench}[args.command]
+               "bench": cmd_bench, "precision": cmd_precision}[args.command]
     try:
         return handler(args)
     except StepFailed as exc:

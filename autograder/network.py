@@ -55,9 +55,26 @@ def identity(z: sp.Expr) -> sp.Expr:
     return z
 
 
+def residual(y: sp.Expr, y_hat: sp.Expr) -> sp.Expr:
+    """y − ŷ. When ŷ = σ(z) it is written y·σ(−z) − (1 − y)·σ(z): the same number, which float64
+    gets to the last digit for targets 0 and 1 however saturated the unit (1 − σ(30) by
+    subtraction keeps 3 digits)."""
+    if type(y_hat) is Sigmoid:
+        z = y_hat.args[0]
+        return y * Sigmoid(-z) - (1 - y) * Sigmoid(z)
+    return y - y_hat
+
+
+def at_prediction(expr: sp.Expr, y: sp.Expr, y_hat: sp.Symbol, prediction: sp.Expr) -> sp.Expr:
+    """An expression of y − ŷ (such as ∂L/∂ŷ of the squared error) at ŷ = prediction, with
+    y − ŷ written as `residual(y, prediction)`."""
+    r = sp.Dummy("r")
+    return expr.subs(y_hat, y - r).subs(r, residual(y, prediction))
+
+
 def squared_error(y: sp.Expr, y_hat: sp.Expr) -> sp.Expr:
     """L = (y − ŷ)², the regression loss of the course (no ½ in front)."""
-    return (y - y_hat) ** 2
+    return residual(y, y_hat) ** 2
 
 
 def binary_cross_entropy(y: sp.Expr, y_hat: sp.Expr) -> sp.Expr:

@@ -18,7 +18,7 @@ import numpy as np
 import sympy as sp
 
 from autograder import layers
-from autograder.network import Sigmoid
+from autograder.network import Sigmoid, at_prediction, squared_error
 from autograder.oracle import numpy_modules
 from autograder.sandboxed.record_warmup import FACTOR_TEXT, FACTORS, SEED_CASE, TITLES, factor_cases  # noqa: F401
 
@@ -33,10 +33,6 @@ def pre_activation() -> sp.Expr:
     return w * x + b
 
 
-def squared_error(target: sp.Expr, prediction: sp.Expr) -> sp.Expr:
-    return (target - prediction) ** 2
-
-
 def neuron_loss(activation: str) -> sp.Expr:
     """L(w, b; x, y): the single definition the whole assignment derives from."""
     return squared_error(y, ACTIVATIONS[activation](pre_activation()))
@@ -46,7 +42,7 @@ def factor_exprs(activation: str) -> dict[str, sp.Expr]:
     """Each local derivative of the chain, as a function of x, y, w, b."""
     act, zx = ACTIVATIONS[activation], pre_activation()
     return {
-        "dL_dyhat": sp.diff(squared_error(y, y_hat), y_hat).subs(y_hat, act(zx)),
+        "dL_dyhat": at_prediction(sp.diff(squared_error(y, y_hat), y_hat), y, y_hat, act(zx)),
         "dyhat_dz": sp.diff(act(z), z).subs(z, zx),
         "dz_dw": sp.diff(zx, w),
         "dz_db": sp.diff(zx, b),
@@ -57,7 +53,7 @@ def mistake_exprs(activation: str) -> dict[str, dict[str, tuple[str, sp.Expr]]]:
     """Per factor: mistake name -> (explanation, wrong expression), each derived from the definition."""
     act, zx = ACTIVATIONS[activation], pre_activation()
     right = factor_exprs(activation)
-    half = sp.diff(squared_error(y, y_hat) / 2, y_hat).subs(y_hat, act(zx))
+    half = at_prediction(sp.diff(squared_error(y, y_hat) / 2, y_hat), y, y_hat, act(zx))
     out: dict[str, dict[str, tuple[str, sp.Expr]]] = {
         "dL_dyhat": {
             "missing ×2": ("The square brings down a factor 2: d/dŷ (y − ŷ)² = −2(y − ŷ).", half),

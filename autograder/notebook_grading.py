@@ -33,7 +33,7 @@ from autograder import grading, jail, plans
 from autograder.sandboxed import points
 from autograder.sandboxed.run import recorder
 
-GRADER_VERSION = "2"  # part of every result's key: a new grader regrades everything
+GRADER_VERSION = "3"  # part of every result's key: a new grader regrades everything
 SECRET_FILE = ".backprop-secret"
 STANDIN_MODULES = plans.all_standins()
 # What the learner's code produced, as opposed to the inputs the recorder chose.

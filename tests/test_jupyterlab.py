@@ -69,15 +69,30 @@ def _answer_dialogs(page) -> None:
         page.wait_for_timeout(500)
 
 
+def _click(page, target, seconds: float = 120) -> None:
+    """Click as a learner would: answering first any dialog JupyterLab put in the way, again if
+    another one opens (seen on CI: the kernel picker, twice, while the kernel was slow to start)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + seconds
+    while True:
+        _answer_dialogs(page)
+        try:
+            target.click(timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
+
+
 def _run_all(page, first_output, attempts: int = 3) -> None:
     """Run → Run All Cells, as a learner would. On a loaded machine the first click can land
     before the kernel is connected and run nothing: then the learner clicks again."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for attempt in range(attempts):
-        _answer_dialogs(page)
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        _click(page, page.locator(".lm-MenuBar-itemLabel", has_text="Run").first)
+        _click(page, page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first)
         try:
             first_output.wait_for(timeout=90_000)
             return

@@ -8,12 +8,17 @@
    `GradeInSandbox`, which finds each result already there, so the gradebook, `autograded/`,
    feedback and export are nbgrader's, identical to those of `nbgrader autograde`.
 
+With `scheduler` (a Dask scheduler's address, `autograder/cluster.py`), step 1 runs on the cluster's
+workers instead: this process sanitizes and sends each recording job, the workers record and judge,
+the outcomes are stored here as they arrive.
+
 Killed at any point, a rerun skips what is done: results already on disk are not regraded, and
 students whose gradebook entry was written for the same results are not written again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -82,6 +87,65 @@ def grade_one(job: Job) -> tuple[str, str, float, str | None]:
         return job.student, path.stem, time.monotonic() - started, f"{type(exc).__name__}: {exc}"
 
 
+def _prepare(config, job: Job):
+    """This machine's part before a cluster records: sanitize, stage, key. None if nothing is left
+    to grade (a stored result for exactly this, or no test cell), else (result path, key, recording
+    job, test cells)."""
+    root, path = Path(job.root), Path(job.notebook)
+    nb = _sanitize(config, root, job.assignment, job.student, path)
+    files = results.staged_files(root, job.assignment, path.parent)
+    secret = notebook_grading.course_secret(root)
+    wanted = results.key(nb, job.assignment, job.student, secret, files)
+    stored = results.path_for(root, job.assignment, job.student, path.stem)
+    if results.load(stored, wanted) is not None:
+        return None
+    recording, cells = notebook_grading.recording_job(nb, job.assignment, job.student, secret, files)
+    if not cells:
+        results.save(stored, wanted, notebook_grading.NotebookOutcome())
+        return None
+    return stored, wanted, recording, cells
+
+
+def _grade_on_cluster(address: str, config, todo: list[Job], summary: dict, bar, on_graded=None) -> None:
+    """Send each submission's recording to the Dask cluster at `address`; store outcomes as they come."""
+    from distributed import as_completed as completed
+
+    from autograder import cluster
+
+    client = cluster.connect(address, todo[0].sandbox)
+    try:
+        futures = {}
+        for job in todo:
+            name = f"{job.student}/{Path(job.notebook).stem}"
+            try:
+                prepared = _prepare(config, job)
+            except Exception as exc:  # noqa: BLE001  (one broken submission never stops the batch)
+                prepared = exc
+            if prepared is None or isinstance(prepared, Exception):
+                if prepared is not None:
+                    summary["problems"].append(f"{name}: {type(prepared).__name__}: {prepared}")
+                summary["graded"] += 1
+                bar.update(1)
+                continue
+            stored, wanted, recording, cells = prepared
+            future = client.submit(cluster.grade_task, recording, [dataclasses.asdict(c) for c in cells], job.sandbox,
+                                   key=f"grade-{job.assignment}-{name}-{wanted[:12]}", pure=False)
+            futures[future] = (name, stored, wanted)
+        for future in completed(list(futures)):
+            name, stored, wanted = futures[future]
+            try:
+                results.save(stored, wanted, cluster.outcome_from(future.result()))
+            except Exception as exc:  # noqa: BLE001
+                summary["problems"].append(f"{name}: the cluster could not grade it: {type(exc).__name__}: {exc}")
+            summary["graded"] += 1
+            bar.update(1)
+            bar.set_postfix(failures=len(summary["problems"]))
+            if on_graded:
+                on_graded(summary["graded"])
+    finally:
+        client.close()
+
+
 def submissions(root: Path, assignment: str, student: str | None) -> dict[str, list[Path]]:
     base = root / "submitted"
     out = {}
@@ -116,8 +180,10 @@ def _result_keys(root: Path, assignment: str, student: str, notebooks: list[Path
 
 
 def autograde(root: Path, assignment: str, jobs: int | None = None, student: str | None = None,
-              force: bool = False, sandbox: bool = True, progress: bool = True) -> dict:
-    """Grade every submission of `assignment`; return a summary. Raises BatchError on bad input."""
+              force: bool = False, sandbox: bool = True, progress: bool = True, scheduler: str | None = None,
+              on_graded=None) -> dict:
+    """Grade every submission of `assignment`; return a summary. Raises BatchError on bad input.
+    `scheduler`: a Dask scheduler's address; the recording and judging then run on its workers."""
     root = root.resolve()
     config = load_config(root)
     if not (root / "source" / assignment).is_dir():
@@ -141,14 +207,19 @@ def autograde(root: Path, assignment: str, jobs: int | None = None, student: str
                "skipped": 0, "regraded": 0, "grade_seconds": 0.0, "record_seconds": 0.0}
     started = time.monotonic()
     bar = tqdm(total=len(todo), desc=f"{assignment}: grading", unit="nb", disable=not progress, file=sys.stderr)
-    with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        for future in as_completed([pool.submit(grade_one, job) for job in todo]):
-            sid, name, _, problem = future.result()
-            summary["graded"] += 1
-            if problem:
-                summary["problems"].append(f"{sid}/{name}: {problem}")
-            bar.update(1)
-            bar.set_postfix(failures=len(summary["problems"]))
+    if scheduler:
+        _grade_on_cluster(scheduler, config, todo, summary, bar, on_graded)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+            for future in as_completed([pool.submit(grade_one, job) for job in todo]):
+                sid, name, _, problem = future.result()
+                summary["graded"] += 1
+                if problem:
+                    summary["problems"].append(f"{sid}/{name}: {problem}")
+                bar.update(1)
+                bar.set_postfix(failures=len(summary["problems"]))
+                if on_graded:
+                    on_graded(summary["graded"])
     bar.close()
     summary["grade_seconds"] = time.monotonic() - started
     stored = _stamps(root, assignment, found)

@@ -92,9 +92,12 @@ def cmd_autograde(args) -> int:
 
     try:
         summary = batch.autograde(Path(args.course), args.assignment, jobs=args.jobs, student=args.student,
-                                  force=args.force, sandbox=not args.no_sandbox, progress=not args.quiet)
+                                  force=args.force, sandbox=not args.no_sandbox, progress=not args.quiet,
+                                  scheduler=args.scheduler)
     except (batch.BatchError, jail.SandboxUnavailable) as exc:
         raise StepFailed(str(exc)) from None
+    except ImportError as exc:  # --scheduler without the dask extra
+        raise StepFailed(f"--scheduler needs Dask: pip install 'backprop-course[dask]' ({exc})") from None
     n = summary["notebooks"]
     _say(f"{args.assignment}: {summary['students']} students, {n} notebooks; grading {summary['grade_seconds']:.1f} s "
          f"({summary['grade_seconds'] / max(n, 1):.3f} s per notebook), gradebook {summary['record_seconds']:.1f} s "
@@ -231,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     auto.add_argument("--no-sandbox", action="store_true", help="UNSAFE: run learner code without bubblewrap")
     auto.add_argument("--quiet", action="store_true", help="no progress bars")
     auto.add_argument("--show-scores", action="store_true", help="print each student's score")
+    auto.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                      help="record and judge on this Dask cluster's workers (needs the dask extra)")
     for name, fn_help in (("generate", "regenerate release/ and solutions/"), ("verify", "check release/ and solutions/")):
         p = sub.add_parser(name, help=fn_help)
         p.add_argument("--course", default=str(REPO), help="the course directory (default: this repository)")

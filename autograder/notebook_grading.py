@@ -183,32 +183,39 @@ def _zero(cell: TestCell, title: str, reason: str) -> ExerciseResult:
                           f"{title}: 0 / {cell.points:g} points\n  ✗ {reason}")
 
 
-def grade_notebook(nb: NotebookNode, assignment: str, student: str, secret: bytes, folder: Path | None = None,
-                   limits: jail.Limits | None = None, sandbox: bool = True,
-                   files: dict[str, str] | None = None) -> NotebookOutcome:
-    """Record the notebook in the sandbox and judge every test cell; the notebook is not changed.
-    The scratch folder gets `files` (name → base64), or else the files of `folder`."""
-    limits = limits or jail.Limits()
-    if files is None:
-        files = jail.submission_files(folder, limits) if folder else {}
+def recording_job(nb: NotebookNode, assignment: str, student: str, secret: bytes,
+                  files: dict[str, str]) -> tuple[dict, list[TestCell]]:
+    """What the sandbox needs to record this notebook, as plain data (the learner's cells, the
+    staged files, the seed, the phases; never the secret), and the test cells to judge."""
     cells = [c for c in test_cells(nb) if c.assignment == assignment]
-    outcome = NotebookOutcome()
-    if not cells:
-        return outcome
-    seed = seed_for(secret, assignment, student)
     phases = plans.phases(assignment, [c.exercise for c in cells])
-    job = {"assignment": assignment, "seed": seed, "cells": learner_cells(nb),
-           "files": files,
-           "phases": [{"standins": list(s), "exercises": list(e)} for s, e in phases]}
-    ran = jail.run(job, plans.gates(phases), limits, sandbox=sandbox)
-    outcome.stopped, outcome.sandbox_seconds = ran.stopped, ran.seconds
-    outcome.cell_problems = next((m["cells"] for m in ran.messages if isinstance(m.get("cells"), list)), [])
-    recorded = {m["exercise"]: m for m in ran.messages if isinstance(m.get("exercise"), str)}
+    job = {"assignment": assignment, "seed": seed_for(secret, assignment, student), "cells": learner_cells(nb),
+           "files": files, "phases": [{"standins": list(s), "exercises": list(e)} for s, e in phases]}
+    return job, cells
+
+
+def record(job: dict, limits: jail.Limits | None = None, sandbox: bool = True) -> dict:
+    """Run a recording job in the sandbox (here, or on a cluster worker): its messages, as plain data."""
+    phases = [(tuple(p["standins"]), tuple(p["exercises"])) for p in job["phases"]]
+    ran = jail.run(job, plans.gates(phases), limits or jail.Limits(), sandbox=sandbox)
+    return {"messages": ran.messages, "stopped": ran.stopped, "seconds": ran.seconds}
+
+
+def judge(job: dict, cells: list[TestCell], ran: dict) -> NotebookOutcome:
+    """Judge every test cell on what the sandbox recorded, at the inputs regenerated here."""
+    assignment, seed = job["assignment"], job["seed"]
+    outcome = NotebookOutcome(stopped=ran["stopped"], sandbox_seconds=ran["seconds"])
+    messages = ran["messages"]
+    outcome.cell_problems = next((m["cells"] for m in messages if isinstance(m.get("cells"), list)), [])
+    recorded = {}
+    for m in messages:
+        if isinstance(m.get("exercise"), str):
+            recorded.setdefault(m["exercise"], m)  # the first record of an exercise counts
     for cell in cells:
         title = grading.title_of(assignment, cell.exercise)
         message = recorded.get(cell.exercise)
         if message is None:
-            reason = f"Your notebook {ran.stopped or 'stopped'} before this exercise was recorded."
+            reason = f"Your notebook {outcome.stopped or 'stopped'} before this exercise was recorded."
             outcome.results.append(_zero(cell, title, reason))
         elif "failed" in message or not isinstance(message.get("probe"), dict):
             outcome.results.append(_zero(cell, title, f"Recording your code failed: {str(message.get('failed'))[:300]}"))
@@ -220,6 +227,20 @@ def grade_notebook(nb: NotebookNode, assignment: str, student: str, secret: byte
                     f"\n      {p.get('cell')}: {p.get('error')}" for p in outcome.cell_problems[:3])
             outcome.results.append(result)
     return outcome
+
+
+def grade_notebook(nb: NotebookNode, assignment: str, student: str, secret: bytes, folder: Path | None = None,
+                   limits: jail.Limits | None = None, sandbox: bool = True,
+                   files: dict[str, str] | None = None) -> NotebookOutcome:
+    """Record the notebook in the sandbox and judge every test cell; the notebook is not changed.
+    The scratch folder gets `files` (name → base64), or else the files of `folder`."""
+    limits = limits or jail.Limits()
+    if files is None:
+        files = jail.submission_files(folder, limits) if folder else {}
+    job, cells = recording_job(nb, assignment, student, secret, files)
+    if not cells:
+        return NotebookOutcome()
+    return judge(job, cells, record(job, limits, sandbox))
 
 
 def write_outputs(nb: NotebookNode, outcome: NotebookOutcome) -> None:

@@ -1,0 +1,180 @@
+"""Grading on a Dask cluster: `backprop-course autograde ASSIGNMENT --scheduler tcp://HOST:PORT`.
+
+One task per submission: its recording job (the learner's cells, the staged files, the student's
+seed and the phases: plain data, never the course secret) and the test cells to judge. A worker
+records it in its own bubblewrap sandbox, judges the record with its copy of this package, and
+returns the outcome as plain data; this process stores it and, at the end, nbgrader's own step
+writes the gradebook here. Dask reruns the task of a worker that dies on another worker, so a
+lost worker loses no submission.
+
+Imported only with `--scheduler`: a local run never imports Dask.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from autograder import jail, notebook_grading
+from autograder.batch import BatchError
+from autograder.notebook_grading import ExerciseResult, NotebookOutcome, TestCell
+
+PACKAGE = Path(__file__).resolve().parent
+# What a worker runs: the sandbox and its runner, the plans and stand-ins, the judge and the oracle.
+FINGERPRINTED = ("sandboxed", "hidden_tests", "jail.py", "plans.py", "notebook_grading.py", "grading.py",
+                 "judge.py", "oracle.py", "network.py", "mistakes.py", "layers.py", "warmup.py", "xor.py",
+                 "why.py", "quiz.py", "reference.py", "banks.py")
+
+
+class ClusterError(BatchError):
+    """The scheduler cannot be reached, or a worker is not ready (a clear message, exit 2)."""
+
+
+def fingerprint() -> str:
+    """A hash of every grading source a worker uses: two machines grade alike iff it matches."""
+    h = hashlib.sha256(notebook_grading.GRADER_VERSION.encode())
+    for name in FINGERPRINTED:
+        path = PACKAGE / name
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for f in files:
+            h.update(str(f.relative_to(PACKAGE)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _package_version() -> str:
+    try:
+        return version("backprop-course")
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def worker_status() -> dict:
+    """Run on each worker: its grader version and whether its sandbox works."""
+    try:
+        jail.check()
+        sandbox = None
+    except jail.SandboxUnavailable as exc:
+        sandbox = str(exc)
+    return {"version": _package_version(), "fingerprint": fingerprint(), "sandbox": sandbox}
+
+
+def grade_task(job: dict, cells: list[dict], sandbox: bool) -> dict:
+    """Run on a worker: record one submission in the sandbox and judge it."""
+    outcome = notebook_grading.judge(job, [TestCell(**c) for c in cells], notebook_grading.record(job, sandbox=sandbox))
+    return dataclasses.asdict(outcome)
+
+
+def outcome_from(data: dict) -> NotebookOutcome:
+    return NotebookOutcome([ExerciseResult(**r) for r in data["results"]], data["stopped"], data["cell_problems"],
+                           data["sandbox_seconds"])
+
+
+def connect(address: str, sandbox: bool):
+    """A client of the scheduler at `address`, once every worker is checked ready."""
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout=15)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    try:
+        statuses = client.run(worker_status)
+    except Exception as exc:  # noqa: BLE001  (a worker without this package fails to unpickle the call)
+        client.close()
+        raise ClusterError(f"a worker of {address} cannot run the grader: {type(exc).__name__}: {exc}. "
+                           "Install this package on every worker (pip install 'backprop-course[dask]').") from None
+    if not statuses:
+        client.close()
+        raise ClusterError(f"the Dask scheduler at {address} has no workers; start some with "
+                           f"`dask worker {address} --nthreads 1`")
+    here, problems = fingerprint(), []
+    for worker, status in sorted(statuses.items()):
+        if status["fingerprint"] != here:
+            problems.append(f"{worker} runs another grader (version {status['version']}, fingerprint "
+                            f"{status['fingerprint']}; this machine: {_package_version()}, {here})")
+        elif sandbox and status["sandbox"]:
+            problems.append(f"{worker} cannot sandbox: {status['sandbox']}")
+    if problems:
+        client.close()
+        raise ClusterError("workers not ready:\n  " + "\n  ".join(problems))
+    return client
+
+
+class LocalProcesses:
+    """A real `dask scheduler` and `dask worker` processes on this machine, as an instructor would
+    start them (one thread each, no nanny, so killing a worker's process is losing it). For the
+    tests and the benchmark; `with LocalProcesses(2, folder) as cluster: cluster.address`."""
+
+    def __init__(self, workers: int, folder: Path) -> None:
+        self.folder, self.count = Path(folder), workers
+        self.scheduler = None
+        self.workers: list = []
+        self.address = ""
+
+    def __enter__(self) -> LocalProcesses:
+        import json
+        import shutil
+        import subprocess
+        import sys
+        import time
+
+        dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+        if dask is None:
+            raise ClusterError("the `dask` command is not installed (pip install 'backprop-course[dask]')")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        info = self.folder / "scheduler.json"
+        info.unlink(missing_ok=True)
+        log = (self.folder / "scheduler.log").open("w")
+        self.scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
+                                           "--dashboard-address", ":0", "--scheduler-file", str(info)],
+                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if not info.exists():
+            self.__exit__()
+            raise ClusterError(f"the Dask scheduler did not start (see {self.folder / 'scheduler.log'})")
+        self.address = json.loads(info.read_text())["address"]
+        for k in range(self.count):
+            self.add_worker(f"w{k}")
+        from distributed import Client
+
+        with Client(self.address, timeout=30) as client:
+            client.wait_for_workers(self.count, timeout=60)
+        return self
+
+    def add_worker(self, name: str):
+        import shutil
+        import subprocess
+        import sys
+
+        dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+        log = (self.folder / f"worker-{name}.log").open("w")
+        proc = subprocess.Popen([dask, "worker", self.address, "--nthreads", "1", "--no-nanny", "--name", name,
+                                 "--local-directory", str(self.folder / name), "--dashboard-address", ":0"],
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.workers.append(proc)
+        return proc
+
+    def kill_worker(self, index: int = 0) -> None:
+        """SIGKILL a worker's process: no goodbye to the scheduler."""
+        import os
+        import signal
+
+        os.killpg(self.workers[index].pid, signal.SIGKILL)
+        self.workers[index].wait()
+
+    def __exit__(self, *exc) -> None:
+        import os
+        import signal
+
+        for proc in [*self.workers, self.scheduler]:
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=10)
+                except Exception:  # noqa: BLE001
+                    os.killpg(proc.pid, signal.SIGKILL)

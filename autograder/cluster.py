@@ -91,7 +91,9 @@ def connect(address: str, sandbox: bool):
         raise ClusterError(f"the Dask scheduler at {address} has no workers; start some with "
                            f"`dask worker {address} --nthreads 1`")
     here, problems = fingerprint(), []
-    for worker, status in sorted(statuses.items()):
+    names = {address: info.get("name") for address, info in client.scheduler_info().get("workers", {}).items()}
+    for address, status in sorted(statuses.items()):
+        worker = f"worker {names.get(address) or '?'} ({address})"
         if status["fingerprint"] != here:
             problems.append(f"{worker} runs another grader (version {status['version']}, fingerprint "
                             f"{status['fingerprint']}; this machine: {_package_version()}, {here})")
@@ -140,22 +142,28 @@ class LocalProcesses:
         self.address = json.loads(info.read_text())["address"]
         for k in range(self.count):
             self.add_worker(f"w{k}")
+        self.wait_for(self.count)
+        return self
+
+    def wait_for(self, workers: int) -> None:
         from distributed import Client
 
         with Client(self.address, timeout=30) as client:
-            client.wait_for_workers(self.count, timeout=60)
-        return self
+            client.wait_for_workers(workers, timeout=60)
 
-    def add_worker(self, name: str):
+    def add_worker(self, name: str, env_path: str | None = None):
+        """Start one more worker; `env_path` first on its PYTHONPATH (another copy of the grader)."""
+        import os
         import shutil
         import subprocess
         import sys
 
         dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+        env = {**os.environ, **({"PYTHONPATH": env_path} if env_path else {})}
         log = (self.folder / f"worker-{name}.log").open("w")
         proc = subprocess.Popen([dask, "worker", self.address, "--nthreads", "1", "--no-nanny", "--name", name,
                                  "--local-directory", str(self.folder / name), "--dashboard-address", ":0"],
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
         self.workers.append(proc)
         return proc
 

@@ -117,10 +117,12 @@ def _grade_on_cluster(address: str, config, todo: list[Job], summary: dict, bar,
         futures = {}
         for job in todo:
             name = f"{job.student}/{Path(job.notebook).stem}"
+            started = time.monotonic()
             try:
                 prepared = _prepare(config, job)
             except Exception as exc:  # noqa: BLE001  (one broken submission never stops the batch)
                 prepared = exc
+            summary["prepare_seconds"] = summary.get("prepare_seconds", 0.0) + time.monotonic() - started
             if prepared is None or isinstance(prepared, Exception):
                 if prepared is not None:
                     summary["problems"].append(f"{name}: {type(prepared).__name__}: {prepared}")

@@ -90,3 +90,44 @@ def run(workdir: Path, assignment: str = "regression", students: int = 20, jobs:
         f"  overhead over code alone    : {door2 / alone:7.2f}×",
         f"  identical scores            : {'yes' if same else f'NO: {differ}'}",
     ])
+
+
+def cluster_run(workdir: Path, assignment: str = "regression", students: int = 24) -> str:
+    """Sandbox + judge throughput: local worker processes against a real Dask scheduler with 1 and
+    2 workers (one thread each) on this machine, on the same submissions (the demo's mix)."""
+    from autograder import cluster
+
+    course = Course.create(workdir / "course")
+    course.generate(assignment)
+    release = course.root / "release" / assignment / f"{assignment}.ipynb"
+    source = course.root / "source" / assignment / f"{assignment}.ipynb"
+    for k in range(students):
+        dest = course.root / "submitted" / f"s{k:03d}" / assignment
+        dest.mkdir(parents=True)
+        DEMO[k % len(DEMO)].make(assignment, release, source, dest / f"{assignment}.ipynb")
+    timings, scores, prepared = {}, {}, {}
+    runs = [("local, 1 process", 1, None), ("local, 2 processes", 2, None), ("dask, 1 worker", None, 1),
+            ("dask, 2 workers", None, 2)]
+    for label, jobs, workers in runs:
+        shutil.rmtree(course.root / ".backprop-grader", ignore_errors=True)
+        if workers:
+            with cluster.LocalProcesses(workers, workdir / f"dask-{workers}") as running:
+                summary = batch.autograde(course.root, assignment, progress=False, scheduler=running.address)
+        else:
+            summary = batch.autograde(course.root, assignment, jobs=jobs, progress=False)
+        timings[label] = summary["grade_seconds"]
+        if workers:
+            prepared[label] = summary.get("prepare_seconds", 0.0)
+        scores[label] = batch.scores(course.root, assignment)
+    n = students
+    same = all(s == scores["local, 1 process"] for s in scores.values())
+    lines = [f"{assignment}: {n} submissions (the demo's mix), sandbox + judge only (the gradebook step is the same "
+             f"local nbgrader run in every case)"]
+    lines += [f"  {label:22}: {t:6.1f} s  {n / t:5.2f} notebooks/s"
+              + (f"  (of which {prepared[label]:.1f} s sanitizing and sending here)" if label in prepared else "")
+              for label, t in timings.items()]
+    lines += [f"  2 workers / 1 worker  : {timings['dask, 1 worker'] / timings['dask, 2 workers']:6.2f}× throughput",
+              f"  cluster overhead      : {(timings['dask, 1 worker'] - timings['local, 1 process']) / n:+6.3f} s per "
+              f"submission (dask 1 worker against 1 local process)",
+              f"  identical scores      : {'yes' if same else 'NO'}"]
+    return "\n".join(lines)

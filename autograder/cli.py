@@ -115,7 +115,10 @@ def cmd_bench(args) -> int:
     from autograder import bench
 
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="backprop-bench-"))
-    _say(bench.run(workdir, args.assignment, args.students, args.jobs))
+    if args.dask:
+        _say(bench.cluster_run(workdir, args.assignment, args.students))
+    else:
+        _say(bench.run(workdir, args.assignment, args.students, args.jobs))
     return 0
 
 
@@ -222,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--assignment", default="regression", choices=ASSIGNMENTS)
     bench.add_argument("--jobs", type=int, default=None, help="workers of backprop-course autograde")
     bench.add_argument("--workdir", help="an empty directory for the benchmark course")
+    bench.add_argument("--dask", action="store_true",
+                       help="instead: local processes against a local Dask scheduler with 1 and 2 workers")
     prec = sub.add_parser("precision", help="how exact the oracle is, and what margin correct learners keep")
     prec.add_argument("--draws", type=int, default=10_000, help="hidden points per kind for the notebooks' solutions")
     prec.add_argument("--truth-seeds", type=int, default=40, help="seeds of points per kind for the mpmath check")

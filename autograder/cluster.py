@@ -151,15 +151,15 @@ class LocalProcesses:
         with Client(self.address, timeout=30) as client:
             client.wait_for_workers(workers, timeout=60)
 
-    def add_worker(self, name: str, env_path: str | None = None):
-        """Start one more worker; `env_path` first on its PYTHONPATH (another copy of the grader)."""
+    def add_worker(self, name: str, env: dict[str, str] | None = None):
+        """Start one more worker, with `env` over this process's environment (e.g. another PYTHONPATH)."""
         import os
         import shutil
         import subprocess
         import sys
 
         dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
-        env = {**os.environ, **({"PYTHONPATH": env_path} if env_path else {})}
+        env = {**os.environ, **(env or {})}
         log = (self.folder / f"worker-{name}.log").open("w")
         proc = subprocess.Popen([dask, "worker", self.address, "--nthreads", "1", "--no-nanny", "--name", name,
                                  "--local-directory", str(self.folder / name), "--dashboard-address", ":0"],

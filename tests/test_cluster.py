@@ -104,7 +104,7 @@ def test_a_worker_with_another_grader_is_named_before_any_work(local, dask_clust
                     ignore=shutil.ignore_patterns("__pycache__"))
     grading = other / "autograder" / "notebook_grading.py"
     grading.write_text(grading.read_text().replace('GRADER_VERSION = "', 'GRADER_VERSION = "old-'))
-    worker = dask_cluster.add_worker("stale", env_path=str(other))
+    worker = dask_cluster.add_worker("stale", env={"PYTHONPATH": str(other)})
     try:
         dask_cluster.wait_for(3)
         assert main(["autograde", ASSIGNMENT, "--course", str(root), "--scheduler", dask_cluster.address,
@@ -114,9 +114,27 @@ def test_a_worker_with_another_grader_is_named_before_any_work(local, dask_clust
         worker.wait()
         dask_cluster.workers.remove(worker)
     err = capsys.readouterr().err
-    assert "workers not ready" in err and "stale" in err and "runs another grader" in err
+    assert "workers not ready" in err and "worker stale" in err and "runs another grader" in err
     assert "Traceback" not in err
     assert not (root / ".backprop-grader" / "results").exists()  # nothing was sent, nothing graded
+
+
+def test_a_worker_that_cannot_sandbox_is_named_before_any_work(local, dask_cluster, tmp_path, capsys):
+    pristine, _, _ = local
+    root = _fresh_copy(pristine, tmp_path)
+    worker = dask_cluster.add_worker("nobwrap", env={"PATH": str(tmp_path / "empty")})  # no bwrap to find
+    try:
+        dask_cluster.wait_for(3)
+        assert main(["autograde", ASSIGNMENT, "--course", str(root), "--scheduler", dask_cluster.address,
+                     "--quiet"]) == 2
+    finally:
+        worker.kill()
+        worker.wait()
+        dask_cluster.workers.remove(worker)
+    err = capsys.readouterr().err
+    assert "worker nobwrap" in err and "cannot sandbox" in err and "bubblewrap" in err
+    assert "worker w0" not in err and "worker w1" not in err  # the ready ones are not accused
+    assert not (root / ".backprop-grader" / "results").exists()
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(local, tmp_path, capsys):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 import sympy as sp
 
@@ -222,4 +223,10 @@ BY_NAME = {m.name: m for m in CATALOGUE}
 
 def for_network(net: Network) -> list[Mistake]:
     """The mistakes that can occur in this network, in the order feedback prefers them."""
-    return [m for m in CATALOGUE if m.applies_to(net)]
+    return list(_applicable(net))
+
+
+@cache
+def _applicable(net: Network) -> tuple[Mistake, ...]:
+    # Deciding applicability runs each recipe through sympy: once per network and process, not per check.
+    return tuple(m for m in CATALOGUE if m.applies_to(net))

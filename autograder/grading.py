@@ -14,6 +14,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from autograder import plans
+from autograder.hidden_tests.conftest import probe_index
 from autograder.sandboxed import record_layers, record_two_layer, record_warmup, record_why, record_xor
 from autograder.sandboxed.calls import grader_references
 from autograder.sandboxed.run import recorder
@@ -42,11 +44,17 @@ class CheckResult:
     message: str
 
 
-class _Collector:
-    """A pytest plugin that keeps each check's outcome and its assertion message."""
+def _check_name(item) -> str:
+    """The check's name with its parameters but the probe: `test_x[W1]`, not `test_x[W1-probe3]`."""
+    rest = [part for part in item.callspec.id.split("-") if not re.fullmatch(r"probe\d+", part)]
+    return item.originalname + (f"[{'-'.join(rest)}]" if rest else "")
 
-    def __init__(self) -> None:
-        self.results: list[CheckResult] = []
+
+class _Collector:
+    """A pytest plugin that keeps each check's outcome and its assertion message, per probe."""
+
+    def __init__(self, probes: int) -> None:
+        self.results: list[list[CheckResult]] = [[] for _ in range(probes)]
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -58,7 +66,7 @@ class _Collector:
                 message = str(exc) if exc else ""
             else:
                 message = f"The grader itself failed on this check ({type(exc).__name__}: {exc}); tell your instructor."
-            self.results.append(CheckResult(item.name, report.passed, message))
+            self.results[probe_index(item)].append(CheckResult(_check_name(item), report.passed, message))
 
 
 HIDDEN_MODULE = {"regression": "test_two_layer.py", "classification": "test_two_layer.py"}
@@ -71,14 +79,21 @@ UNUSED_PLUGINS = ("doctest", "junitxml", "pastebin", "stepwise", "legacypath", "
 
 def run_checks(probe: dict) -> list[CheckResult]:
     """Run the hidden pytest checks of the probe's exercise, in this process."""
-    collector = _Collector()
-    fd, path = tempfile.mkstemp(suffix=".json", prefix="probe-")
+    return run_all_checks([probe])[0]
+
+
+def run_all_checks(probes: list[dict]) -> list[list[CheckResult]]:
+    """The hidden checks of every probe (a notebook's exercises), in one pytest session here."""
+    if not probes:
+        return []
+    collector = _Collector(len(probes))
+    fd, path = tempfile.mkstemp(suffix=".json", prefix="probes-")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(probe, f)
-        module = HIDDEN_MODULE.get(probe.get("assignment"), f"test_{probe.get('assignment')}.py")
-        target = HIDDEN_TESTS / module if (HIDDEN_TESTS / module).is_file() else HIDDEN_TESTS
-        args = [str(target), "--probe", path, "-c", str(HIDDEN_TESTS / "pytest.ini"), "--rootdir", str(HIDDEN_TESTS),
+            json.dump(probes, f)
+        modules = {HIDDEN_MODULE.get(p.get("assignment"), f"test_{p.get('assignment')}.py") for p in probes}
+        targets = sorted(str(HIDDEN_TESTS / m) for m in modules if (HIDDEN_TESTS / m).is_file()) or [str(HIDDEN_TESTS)]
+        args = [*targets, "--probe", path, "-c", str(HIDDEN_TESTS / "pytest.ini"), "--rootdir", str(HIDDEN_TESTS),
                 "-q", "--tb=no", "--capture=no", *(f"-pno:{name}" for name in UNUSED_PLUGINS)]
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             pytest.main(args, plugins=[collector])

@@ -9,7 +9,8 @@
 3. **trust only outputs**: the grader re-runs each recorder here on stand-in functions that return
    nothing (`dry_run`), which regenerates the hidden inputs; from the sandbox it takes only what
    the learner's functions returned, so a forged record cannot change the points it is judged at;
-4. **judge and score** (`grading.run_checks`): the hidden pytest checks, in this process;
+4. **judge and score** (`grading.run_all_checks`): the hidden pytest checks, in this process, one
+   pytest session for all the notebook's exercises;
 5. **write**: each test cell's outputs become the feedback text and the score, exactly what
    nbgrader records in the gradebook (the visible checks are not run: the grade is the hidden
    checks' fraction of the cell's points, and the feedback says so).
@@ -170,9 +171,8 @@ def merge(trusted: dict, recorded: dict) -> dict:
     return probe
 
 
-def _judge(cell: TestCell, probe: dict, title: str) -> ExerciseResult:
-    probe["assignment"] = cell.assignment
-    results = grading.run_checks(probe) or [grading.CheckResult("grading", False, "No hidden check ran; tell your instructor.")]
+def _judged(cell: TestCell, probe: dict, title: str, results: list) -> ExerciseResult:
+    results = results or [grading.CheckResult("grading", False, "No hidden check ran; tell your instructor.")]
     score = grading.score_of(results, cell.points)
     return ExerciseResult(cell.grade_id, cell.exercise, cell.points, score,
                           grading.report(title, cell.points, score, results, probe))
@@ -211,7 +211,8 @@ def judge(job: dict, cells: list[TestCell], ran: dict) -> NotebookOutcome:
     for m in messages:
         if isinstance(m.get("exercise"), str):
             recorded.setdefault(m["exercise"], m)  # the first record of an exercise counts
-    for cell in cells:
+    probes: dict[int, dict] = {}  # test cell → the probe its checks judge
+    for k, cell in enumerate(cells):
         title = grading.title_of(assignment, cell.exercise)
         message = recorded.get(cell.exercise)
         if message is None:
@@ -220,12 +221,16 @@ def judge(job: dict, cells: list[TestCell], ran: dict) -> NotebookOutcome:
         elif "failed" in message or not isinstance(message.get("probe"), dict):
             outcome.results.append(_zero(cell, title, f"Recording your code failed: {str(message.get('failed'))[:300]}"))
         else:
-            probe = merge(dry_run(assignment, cell.exercise, seed), message["probe"])
-            result = _judge(cell, probe, title)
-            if "missing" in probe and outcome.cell_problems:
-                result.feedback += "\n  Cells of your notebook that raised an error:" + "".join(
-                    f"\n      {p.get('cell')}: {p.get('error')}" for p in outcome.cell_problems[:3])
-            outcome.results.append(result)
+            probes[k] = {**merge(dry_run(assignment, cell.exercise, seed), message["probe"]), "assignment": assignment}
+            outcome.results.append(None)  # judged below, with the others, in one pytest session
+    checked = dict(zip(probes, grading.run_all_checks(list(probes.values())), strict=True))
+    for k, probe in probes.items():
+        cell = cells[k]
+        result = _judged(cell, probe, grading.title_of(assignment, cell.exercise), checked[k])
+        if "missing" in probe and outcome.cell_problems:
+            result.feedback += "\n  Cells of your notebook that raised an error:" + "".join(
+                f"\n      {p.get('cell')}: {p.get('error')}" for p in outcome.cell_problems[:3])
+        outcome.results[k] = result
     return outcome
 
 

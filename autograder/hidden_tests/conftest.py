@@ -1,8 +1,10 @@
-"""Feeds a recorded probe (see `autograder.exercises.record`) to the hidden checks.
+"""Feeds recorded probes to the hidden checks.
 
     pytest autograder/hidden_tests --probe probe.json
 
-runs the checks of the probe's exercise on plain recorded values, in any process."""
+runs the checks of each probe's exercise on plain recorded values, in any process. The file holds
+one probe or a list of them (a whole notebook's, judged in one pytest session): each check runs once
+per probe of its exercise and assignment."""
 
 import json
 
@@ -20,22 +22,34 @@ def pytest_configure(config):
     if path is None:
         raise pytest.UsageError("the hidden checks judge a recorded probe: pass --probe FILE")
     with open(path, encoding="utf-8") as f:
-        config.backprop_probe = json.load(f)
+        data = json.load(f)
+    config.backprop_probes = data if isinstance(data, list) else [data]
+
+
+def _judges(node, probe: dict) -> bool:
+    assignment, exercise = probe.get("assignment", probe.get("network")), probe.get("exercise")
+    ex, asg = node.get_closest_marker("exercise"), node.get_closest_marker("assignment")
+    return ex is not None and exercise in ex.args and asg is not None and assignment in asg.args
+
+
+def pytest_generate_tests(metafunc):
+    if "probe" in metafunc.fixturenames:
+        mine = [(i, p) for i, p in enumerate(metafunc.config.backprop_probes) if _judges(metafunc.definition, p)]
+        metafunc.parametrize("probe", [p for _, p in mine], ids=[f"probe{i}" for i, _ in mine])
 
 
 def pytest_collection_modifyitems(config, items):
-    probe = config.backprop_probe
-    assignment, exercise = probe.get("assignment", probe.get("network")), probe["exercise"]
     keep, drop = [], []
     for item in items:
-        ex, asg = item.get_closest_marker("exercise"), item.get_closest_marker("assignment")
-        ok = ex is not None and exercise in ex.args and asg is not None and assignment in asg.args
-        (keep if ok else drop).append(item)
+        callspec = getattr(item, "callspec", None)
+        judged = callspec is not None and isinstance(callspec.params.get("probe"), dict)  # not pytest's NOTSET
+        (keep if judged else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
     items[:] = keep
 
 
-@pytest.fixture
-def probe(request):
-    return request.config.backprop_probe
+def probe_index(item) -> int:
+    """Which of the file's probes this check ran on."""
+    probe = item.callspec.params["probe"]
+    return next(i for i, p in enumerate(item.config.backprop_probes) if p is probe)

@@ -96,6 +96,18 @@ def test_a_worker_killed_half_way_loses_no_submission(local, tmp_path):
     assert _results(root) == outcomes
 
 
+def _autograde_with_extra_worker(dask_cluster, root: Path, name: str, env: dict[str, str]) -> int:
+    """Run `backprop-course autograde --scheduler` while one more worker, started with `env`, is up."""
+    worker = dask_cluster.add_worker(name, env=env)
+    try:
+        dask_cluster.wait_for(3)
+        return main(["autograde", ASSIGNMENT, "--course", str(root), "--scheduler", dask_cluster.address, "--quiet"])
+    finally:
+        worker.kill()
+        worker.wait()
+        dask_cluster.workers.remove(worker)
+
+
 def test_a_worker_with_another_grader_is_named_before_any_work(local, dask_cluster, tmp_path, capsys):
     pristine, _, _ = local
     root = _fresh_copy(pristine, tmp_path)
@@ -104,15 +116,7 @@ def test_a_worker_with_another_grader_is_named_before_any_work(local, dask_clust
                     ignore=shutil.ignore_patterns("__pycache__"))
     grading = other / "autograder" / "notebook_grading.py"
     grading.write_text(grading.read_text().replace('GRADER_VERSION = "', 'GRADER_VERSION = "old-'))
-    worker = dask_cluster.add_worker("stale", env={"PYTHONPATH": str(other)})
-    try:
-        dask_cluster.wait_for(3)
-        assert main(["autograde", ASSIGNMENT, "--course", str(root), "--scheduler", dask_cluster.address,
-                     "--quiet"]) == 2
-    finally:
-        worker.kill()
-        worker.wait()
-        dask_cluster.workers.remove(worker)
+    assert _autograde_with_extra_worker(dask_cluster, root, "stale", {"PYTHONPATH": str(other)}) == 2
     err = capsys.readouterr().err
     assert "workers not ready" in err and "worker stale" in err and "runs another grader" in err
     assert "Traceback" not in err
@@ -122,15 +126,8 @@ def test_a_worker_with_another_grader_is_named_before_any_work(local, dask_clust
 def test_a_worker_that_cannot_sandbox_is_named_before_any_work(local, dask_cluster, tmp_path, capsys):
     pristine, _, _ = local
     root = _fresh_copy(pristine, tmp_path)
-    worker = dask_cluster.add_worker("nobwrap", env={"PATH": str(tmp_path / "empty")})  # no bwrap to find
-    try:
-        dask_cluster.wait_for(3)
-        assert main(["autograde", ASSIGNMENT, "--course", str(root), "--scheduler", dask_cluster.address,
-                     "--quiet"]) == 2
-    finally:
-        worker.kill()
-        worker.wait()
-        dask_cluster.workers.remove(worker)
+    no_bwrap = {"PATH": str(tmp_path / "empty")}  # nothing to find on it
+    assert _autograde_with_extra_worker(dask_cluster, root, "nobwrap", no_bwrap) == 2
     err = capsys.readouterr().err
     assert "worker nobwrap" in err and "cannot sandbox" in err and "bubblewrap" in err
     assert "worker w0" not in err and "worker w1" not in err  # the ready ones are not accused

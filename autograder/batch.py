@@ -94,11 +94,10 @@ def _prepare(config, job: Job):
     root, path = Path(job.root), Path(job.notebook)
     nb = _sanitize(config, root, job.assignment, job.student, path)
     files = results.staged_files(root, job.assignment, path.parent)
-    secret = notebook_grading.course_secret(root)
-    wanted = results.key(nb, job.assignment, job.student, secret, files)
-    stored = results.path_for(root, job.assignment, job.student, path.stem)
-    if results.load(stored, wanted) is not None:
+    stored, wanted, cached = results.lookup(root, nb, job.assignment, job.student, path.stem, files)
+    if cached is not None:
         return None
+    secret = notebook_grading.course_secret(root)
     recording, cells = notebook_grading.recording_job(nb, job.assignment, job.student, secret, files)
     if not cells:
         results.save(stored, wanted, notebook_grading.NotebookOutcome())

@@ -14,6 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -22,10 +29,6 @@ from autograder.batch import BatchError
 from autograder.notebook_grading import ExerciseResult, NotebookOutcome, TestCell
 
 PACKAGE = Path(__file__).resolve().parent
-# What a worker runs: the sandbox and its runner, the plans and stand-ins, the judge and the oracle.
-FINGERPRINTED = ("sandboxed", "hidden_tests", "jail.py", "plans.py", "notebook_grading.py", "grading.py",
-                 "judge.py", "oracle.py", "network.py", "mistakes.py", "layers.py", "warmup.py", "xor.py",
-                 "why.py", "quiz.py", "reference.py", "banks.py")
 
 
 class ClusterError(BatchError):
@@ -33,14 +36,11 @@ class ClusterError(BatchError):
 
 
 def fingerprint() -> str:
-    """A hash of every grading source a worker uses: two machines grade alike iff it matches."""
+    """A hash of the grader's sources: two machines grade alike iff it matches."""
     h = hashlib.sha256(notebook_grading.GRADER_VERSION.encode())
-    for name in FINGERPRINTED:
-        path = PACKAGE / name
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
-        for f in files:
-            h.update(str(f.relative_to(PACKAGE)).encode())
-            h.update(f.read_bytes())
+    for f in sorted(PACKAGE.rglob("*.py")):
+        h.update(str(f.relative_to(PACKAGE)).encode())
+        h.update(f.read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -105,6 +105,13 @@ def connect(address: str, sandbox: bool):
     return client
 
 
+def _dask_command() -> str:
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+    if dask is None:
+        raise ClusterError("the `dask` command is not installed (pip install 'backprop-course[dask]')")
+    return dask
+
+
 class LocalProcesses:
     """A real `dask scheduler` and `dask worker` processes on this machine, as an instructor would
     start them (one thread each, no nanny, so killing a worker's process is losing it). For the
@@ -112,27 +119,20 @@ class LocalProcesses:
 
     def __init__(self, workers: int, folder: Path) -> None:
         self.folder, self.count = Path(folder), workers
-        self.scheduler = None
-        self.workers: list = []
+        self.scheduler: subprocess.Popen | None = None
+        self.workers: list[subprocess.Popen] = []
         self.address = ""
 
-    def __enter__(self) -> LocalProcesses:
-        import json
-        import shutil
-        import subprocess
-        import sys
-        import time
+    def _start(self, args: list[str], log: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+        return subprocess.Popen([_dask_command(), *args], stdout=(self.folder / log).open("w"),
+                                stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **(env or {})})
 
-        dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
-        if dask is None:
-            raise ClusterError("the `dask` command is not installed (pip install 'backprop-course[dask]')")
+    def __enter__(self) -> LocalProcesses:
         self.folder.mkdir(parents=True, exist_ok=True)
         info = self.folder / "scheduler.json"
         info.unlink(missing_ok=True)
-        log = (self.folder / "scheduler.log").open("w")
-        self.scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                           "--dashboard-address", ":0", "--scheduler-file", str(info)],
-                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.scheduler = self._start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--dashboard-address", ":0",
+                                      "--scheduler-file", str(info)], "scheduler.log")
         deadline = time.monotonic() + 60
         while not info.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -151,38 +151,24 @@ class LocalProcesses:
         with Client(self.address, timeout=30) as client:
             client.wait_for_workers(workers, timeout=60)
 
-    def add_worker(self, name: str, env: dict[str, str] | None = None):
+    def add_worker(self, name: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         """Start one more worker, with `env` over this process's environment (e.g. another PYTHONPATH)."""
-        import os
-        import shutil
-        import subprocess
-        import sys
-
-        dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
-        env = {**os.environ, **(env or {})}
-        log = (self.folder / f"worker-{name}.log").open("w")
-        proc = subprocess.Popen([dask, "worker", self.address, "--nthreads", "1", "--no-nanny", "--name", name,
-                                 "--local-directory", str(self.folder / name), "--dashboard-address", ":0"],
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
+        proc = self._start(["worker", self.address, "--nthreads", "1", "--no-nanny", "--name", name,
+                            "--local-directory", str(self.folder / name), "--dashboard-address", ":0"],
+                           f"worker-{name}.log", env)
         self.workers.append(proc)
         return proc
 
     def kill_worker(self, index: int = 0) -> None:
         """SIGKILL a worker's process: no goodbye to the scheduler."""
-        import os
-        import signal
-
         os.killpg(self.workers[index].pid, signal.SIGKILL)
         self.workers[index].wait()
 
     def __exit__(self, *exc) -> None:
-        import os
-        import signal
-
         for proc in [*self.workers, self.scheduler]:
             if proc is not None and proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
                 try:
                     proc.wait(timeout=10)
-                except Exception:  # noqa: BLE001
+                except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)

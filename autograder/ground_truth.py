@@ -22,7 +22,7 @@ import numpy as np
 import sympy as sp
 
 from autograder import layers, warmup
-from autograder.network import PARAM_NAMES, Network
+from autograder.network import PARAM_NAMES, XOR, Network
 from autograder.oracle import diff_params
 
 DIGITS = 50
@@ -84,8 +84,6 @@ def two_layer(net: Network, x, y: float, params: dict) -> dict[str, np.ndarray]:
 def xor_batch(X, Y, params: dict) -> dict[str, np.ndarray]:
     """XOR's batch gradients (mean over the rows), notebook layout: W2 (2, 1), b2 (1,), and under
     "|W1|" … the mean of the rows' absolute values: the size of the terms the mean adds up."""
-    from autograder.network import XOR
-
     p = {"W1": params["W1"], "b1": params["b1"], "W2": np.ravel(params["W2"]), "b2": float(np.ravel(params["b2"])[0])}
     rows = [two_layer(XOR, x, float(y), p) for x, y in zip(np.asarray(X), np.ravel(Y), strict=True)]
     n = len(rows)

@@ -18,12 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 import numpy as np
 
 from autograder import ground_truth, judge, layers, oracle, warmup, why, xor
 from autograder.network import NETWORKS, PARAM_NAMES
 from autograder.reference import Reference
+from autograder.samples import namespace_of
 from autograder.sandboxed import points, record_two_layer, record_xor
 from autograder.sandboxed.record_layers import random_network
 from autograder.sandboxed.record_warmup import factor_cases
@@ -186,13 +186,7 @@ def solution(assignment: str) -> dict:
     import matplotlib
 
     matplotlib.use("Agg")
-    nb = nbformat.read(REPO / "source" / assignment / f"{assignment}.ipynb", as_version=4)
-    ns: dict = {"__name__": "__main__"}
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta and not meta.get("grade") and not cell.source.lstrip().startswith("%"):
-            exec(compile(cell.source, f"<{assignment} {meta.get('grade_id')}>", "exec"), ns)
-    return ns
+    return namespace_of(REPO / "source" / assignment / f"{assignment}.ipynb")
 
 
 def _judged(worst: Worst, got, expected, where: str) -> None:
@@ -210,6 +204,13 @@ def _judged(worst: Worst, got, expected, where: str) -> None:
 def _seeds(draws: int, per_seed: int) -> range:
     """Enough seeds for at least `draws` points when each seed gives `per_seed`."""
     return range(math.ceil(draws / per_seed))
+
+
+def _judged_run(worst: Worst, got: tuple, want: tuple, where: str) -> None:
+    """A training run: (losses, final parameters) against the oracle's."""
+    _judged(worst, got[0], want[0], f"{where}, losses")
+    for k in PARAM_NAMES:
+        _judged(worst, got[1][k], want[1][k], f"{where}, {k}")
 
 
 def learner_sweep(draws: int) -> list[Worst]:
@@ -235,11 +236,8 @@ def learner_sweep(draws: int) -> list[Worst]:
                         shape = points.NETS[name]
                         X, y = points.inputs(rng, shape, rows), points.targets(rng, shape, rows)
                         p = points.params(rng, shape, 0.3)
-                        losses, final = ns["train"](X.copy(), y.copy(), {k: np.array(v) for k, v in p.items()}, lr, epochs)
-                        want_losses, want = Reference(net).train(X, y, p, lr, epochs)
-                        _judged(worst, losses, want_losses, f"{rows} rows, {epochs} epochs, losses")
-                        for k in PARAM_NAMES:
-                            _judged(worst, final[k], want[k], f"{rows} rows, {epochs} epochs, {k}")
+                        got = ns["train"](X.copy(), y.copy(), {k: np.array(v) for k, v in p.items()}, lr, epochs)
+                        _judged_run(worst, got, Reference(net).train(X, y, p, lr, epochs), f"{rows} rows, {epochs} epochs")
             out.append(worst)
         ns, worst = solution("xor"), Worst("xor: forward, backward")
         for case in xor_points(_seeds(draws, 4)):
@@ -257,11 +255,8 @@ def learner_sweep(draws: int) -> list[Worst]:
                 for rows, epochs, lr in record_xor.TRAIN_RUNS:
                     X, Y = record_xor.random_batch(rng, rows)
                     p = record_xor.random_params(rng)
-                    losses, final = ns["train"](X.copy(), Y.copy(), {k: v.copy() for k, v in p.items()}, lr, epochs)
-                    want_losses, want = xor.train(X, Y, p, lr, epochs)
-                    _judged(worst, losses, want_losses, f"{rows} rows, {epochs} epochs, losses")
-                    for k in PARAM_NAMES:
-                        _judged(worst, final[k], want[k], f"{rows} rows, {epochs} epochs, {k}")
+                    got = ns["train"](X.copy(), Y.copy(), {k: v.copy() for k, v in p.items()}, lr, epochs)
+                    _judged_run(worst, got, xor.train(X, Y, p, lr, epochs), f"{rows} rows, {epochs} epochs")
         out.append(worst)
         ns, worst = solution("warmup"), Worst("warm-up: links and their product")
         for c in warmup_points(_seeds(draws, 8)):

@@ -62,15 +62,21 @@ def staged_files(root: Path, assignment: str, submitted: Path) -> dict[str, str]
     return {**jail.submission_files(submitted, limits), **jail.submission_files(root / "source" / assignment, limits)}
 
 
+def lookup(root: Path, nb: NotebookNode, assignment: str, student: str, notebook: str,
+           files: dict[str, str]) -> tuple[Path, str, NotebookOutcome | None]:
+    """(where the result goes, its key, the stored outcome if this exact notebook was graded already)."""
+    wanted = key(nb, assignment, student, notebook_grading.course_secret(root), files)
+    path = path_for(root, assignment, student, notebook)
+    return path, wanted, load(path, wanted)
+
+
 def grade_cached(root: Path, nb: NotebookNode, assignment: str, student: str, notebook: str, files: dict[str, str],
                  sandbox: bool = True) -> NotebookOutcome:
     """The stored result if this exact notebook was graded already, else grade it and store it."""
-    secret = notebook_grading.course_secret(root)
-    wanted = key(nb, assignment, student, secret, files)
-    path = path_for(root, assignment, student, notebook)
-    cached = load(path, wanted)
+    path, wanted, cached = lookup(root, nb, assignment, student, notebook, files)
     if cached is not None:
         return cached
+    secret = notebook_grading.course_secret(root)
     outcome = notebook_grading.grade_notebook(nb, assignment, student, secret, sandbox=sandbox, files=files)
     save(path, wanted, outcome)
     return outcome

@@ -29,6 +29,22 @@ def _cell(nb: NotebookNode, grade_id: str):
     raise KeyError(f"the notebook has no cell {grade_id!r}")
 
 
+def namespace_of(nb_path: Path) -> dict:
+    """Run a notebook's setup, checks and solution cells (not its test cells) in this process, as a
+    learner's kernel would (an unsolved stub raises NotImplementedError; the kernel goes on), and
+    return the resulting globals. For trusted notebooks only: the sources, the bundled samples."""
+    nb = nbformat.read(nb_path, as_version=4)
+    ns: dict = {"__name__": "__main__"}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta and not meta.get("grade"):
+            try:
+                exec(compile(cell.source, f"<cell {meta['grade_id']}>", "exec"), ns)
+            except NotImplementedError:
+                pass
+    return ns
+
+
 def solution_code(source_nb: NotebookNode) -> dict[str, str]:
     """The instructor's solution of every solution cell, without the nbgrader markers."""
     out = {}

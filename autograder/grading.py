@@ -42,6 +42,7 @@ class CheckResult:
     name: str
     passed: bool
     message: str
+    diagnosis: str | None = None  # what broke, when the check could name it
 
 
 def _check_name(item) -> str:
@@ -66,7 +67,8 @@ class _Collector:
                 message = str(exc) if exc else ""
             else:
                 message = f"The grader itself failed on this check ({type(exc).__name__}: {exc}); tell your instructor."
-            self.results[probe_index(item)].append(CheckResult(_check_name(item), report.passed, message))
+            diagnosis = getattr(exc, "diagnosis", None) if isinstance(exc, AssertionError) else None
+            self.results[probe_index(item)].append(CheckResult(_check_name(item), report.passed, message, diagnosis))
 
 
 HIDDEN_MODULE = {"regression": "test_two_layer.py", "classification": "test_two_layer.py"}

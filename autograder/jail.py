@@ -200,15 +200,18 @@ def run(job: dict, gates: list[dict[str, str]], limits: Limits | None = None, sa
     """Run the sandboxed recording of `job`. gates[i] is the stand-ins' source for phase i ({} for
     none); it is sent only once every exercise of the earlier phases has been recorded."""
     limits = limits or Limits()
+    scratch = None
     if sandbox:
         cmd = command(limits)
-    else:  # --no-sandbox: same runner, same protocol, no isolation
+    else:  # --no-sandbox: same runner, same protocol, no isolation, in a temporary folder
         cmd = [sys.executable, "-I", "-c",
                f"import sys; sys.path.insert(0, {str(PACKAGE.parent)!r}); from autograder.sandboxed.run import main; main()"]
+        # As root outside the sandbox the runner keeps its rights: as nobody it could not read a
+        # Python installed in root's home (every stdlib import not yet made would fail).
+        job, scratch = {**job, "keep_user": True}, tempfile.mkdtemp(prefix="backprop-nosandbox-")
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            preexec_fn=_limit(limits), start_new_session=True,
-                            cwd=None if sandbox else _scratch_for_no_sandbox())
+                            preexec_fn=_limit(limits), start_new_session=True, cwd=scratch)
     outcome = Outcome()
     expected = [set(p["exercises"]) for p in job["phases"]]
     phase, received, buffer, size = 0, set(), b"", 0
@@ -265,6 +268,8 @@ def run(job: dict, gates: list[dict[str, str]], limits: Limits | None = None, sa
             pass
         proc.wait()
         outcome.seconds = time.monotonic() - started
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     if outcome.stopped is None and not any(m.get("done") for m in outcome.messages):
         outcome.stopped = _why_it_died(proc.returncode, limits)
     return outcome
@@ -275,6 +280,3 @@ def _why_it_died(returncode: int, limits: Limits) -> str:
         return limits.describe("cpu")
     return f"stopped before it finished (exit status {returncode}): it crashed, exited or exhausted a limit"
 
-
-def _scratch_for_no_sandbox() -> str:
-    return tempfile.mkdtemp(prefix="backprop-nosandbox-")

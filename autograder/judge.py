@@ -7,12 +7,26 @@ variant, the name of the mistake.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
 RTOL, ATOL = 1e-7, 1e-10
+
+
+class Wrong(AssertionError):
+    """A failed check. The message is the feedback; `diagnosis` names what broke, when the judge
+    can say it for certain (a known mistake, or a relation that holds at every point checked)."""
+
+    def __init__(self, message: str, diagnosis: str | None = None) -> None:
+        super().__init__(message)
+        self.diagnosis = diagnosis
+
+
+def known_mistake(message: str, name: str, explanation: str) -> Wrong:
+    return Wrong(f"{message}\nThis matches a known mistake: {name}. {explanation}", name)
 
 
 def fmt(value) -> str:
@@ -136,6 +150,21 @@ def _all_close(actual: Sequence, desired: Sequence) -> bool:
     return all(close(a, d) for a, d in zip(actual, desired, strict=True))
 
 
+@dataclasses.dataclass
+class Chain:
+    """What a wrong value can be related to, per case (each array broadcastable to the value).
+
+    factors: the links of the value's chain-rule product ("x[i] (∂z1[j]/∂W1[i, j])" → x[:, None]);
+    reachable: quantities at hand that a learner may have multiplied in or used instead of a link
+    (cache entries, parameters); others: values it may have been confused with whole (another
+    parameter's gradient); batch: each case's batch size (a sum where the mean belongs)."""
+
+    factors: dict[str, Sequence] = dataclasses.field(default_factory=dict)
+    reachable: dict[str, Sequence] = dataclasses.field(default_factory=dict)
+    others: dict[str, Sequence] = dataclasses.field(default_factory=dict)
+    batch: Sequence[int] = ()
+
+
 def check_values(
     label: str,
     actual: Sequence[np.ndarray],
@@ -143,26 +172,23 @@ def check_values(
     where: Sequence[str],
     variants: Iterable[tuple[str, str, Callable[[], Sequence[np.ndarray]]]] = (),
     seed_first: bool = True,
+    chain: Chain | None = None,
 ) -> None:
-    """Assert actual[k] ≈ expected[k] for every case k; otherwise raise with a diagnosis.
+    """Assert actual[k] ≈ expected[k] for every case k; otherwise raise `Wrong` with a diagnosis.
 
-    `variants` yields (name, explanation, values_fn) for the known mistakes; the first whose
-    values match the learner's at every case is named in the message."""
+    First the known mistakes: `variants` yields (name, explanation, values_fn), and the first whose
+    values match the learner's at every case is named. Then the structure (`relation`): a relation
+    between the learner's values and the right ones that holds at every case. Nothing is said
+    that does not hold at every point checked."""
     bad = [k for k, (a, e) in enumerate(zip(actual, expected, strict=True)) if not close(a, e)]
     if not bad:
         return
     k = bad[0]
-    lines = [
+    message = "\n".join([
         f"{label} is wrong at {where[k]}:",
         f"    expected {fmt(expected[k])}",
         f"    got      {fmt(actual[k])}",
-    ]
-    diagnosis = _diagnose(actual, expected, variants, seed_first and len(bad) < len(actual) and 0 not in bad)
-    lines.extend(diagnosis)
-    raise AssertionError("\n".join(lines))
-
-
-def _diagnose(actual, expected, variants, right_at_seed_only: bool) -> list[str]:
+    ])
     for name, explanation, values_fn in variants:
         try:
             with np.errstate(all="ignore"):  # a wrong variant may well diverge
@@ -170,16 +196,95 @@ def _diagnose(actual, expected, variants, right_at_seed_only: bool) -> list[str]
         except Exception:  # a variant that cannot be evaluated here is not a match
             continue
         if not _all_close(values, expected) and _all_close(actual, values):
-            return [f"This matches a known mistake: {name}. {explanation}"]
-    out = []
+            raise known_mistake(message, name, explanation)
+    found = relation(label, actual, expected, chain or Chain())
+    if found is not None:
+        name, sentence = found
+        raise Wrong(f"{message}\n{sentence}", name)
+    if seed_first and len(bad) < len(actual) and 0 not in bad:
+        raise Wrong(message + "\nYour values are right at the seed example (all weights 0.1, x1 = x2) but not at "
+                    "other points: check your indices and that nothing is hard-coded to the example.",
+                    "right only at the seed example")
+    if _ratio_per_case(actual, expected) is not None:
+        message += (f"\nYour {label} is the right value times a factor that changes from one point to the next "
+                    "(not a constant): a link of the chain that depends on the inputs is missing, extra or "
+                    "evaluated at the wrong place.")
+    raise Wrong(message)
+
+
+def relation(label: str, actual: Sequence, expected: Sequence, chain: Chain) -> tuple[str, str] | None:
+    """(name, sentence) of the first relation that holds between the learner's values and the
+    right ones at every case, or None. Relations that the right values satisfy too are skipped."""
+
+    def holds(predicted) -> bool:
+        try:
+            with np.errstate(all="ignore"):
+                values = [np.asarray(p, dtype=np.float64) for p in predicted]
+        except (TypeError, ValueError):
+            return False
+        return (all(v.shape == np.shape(e) for v, e in zip(values, expected, strict=True))
+                and not _all_close(values, expected) and _all_close(actual, values))
+
+    def scaled(g, inverse=False):
+        return [np.asarray(e) / np.asarray(f) if inverse else np.asarray(e) * np.asarray(f)
+                for e, f in zip(expected, g, strict=True)]
+
+    def nonzero(g) -> bool:
+        return all(np.all(np.abs(np.asarray(f, dtype=np.float64)) > 1e-9) for f in g)
+
+    if holds([-np.asarray(e) for e in expected]):
+        return "sign flip", (f"Your {label} is the right value with the opposite sign at every point: a (y − ŷ) "
+                             "where (ŷ − y) belongs, or a + where the step needs a −.")
     ratio = _constant_ratio(actual, expected)
     if ratio is not None:
-        out.append(f"Your values are the right ones times {ratio:.6g} at every point: a constant factor "
-                   "or sign is off somewhere in the chain.")
-    if right_at_seed_only:
-        out.append("Your values are right at the seed example (all weights 0.1, x1 = x2) but not at other "
-                   "points: check your indices and that nothing is hard-coded to the example.")
-    return out
+        hint = {2.0: " (a factor 2 counted twice)", 0.5: " (the 2 that the square brings down is missing)",
+                -2.0: " (the sign, and a factor 2)", -0.5: " (the sign, and the 2 of the square)"}.get(
+            round(ratio, 9), "")
+        return f"off by a factor {ratio:.4g}", (f"Your {label} is the right value times {ratio:.6g} at every point "
+                                                f"checked{hint}: a constant is off somewhere in the chain.")
+    if chain.batch:
+        n = [float(b) for b in chain.batch]
+        if holds([np.asarray(e) * b for e, b in zip(expected, n, strict=True)]):
+            return "summed over the batch", (f"Your {label} is the right value times the batch size n at every "
+                                             "point: it sums over the samples where the loss takes their mean (1/n).")
+        if holds([np.asarray(e) / b for e, b in zip(expected, n, strict=True)]):
+            return "divided by n twice", (f"Your {label} is the right value divided by the batch size n: the 1/n "
+                                          "of the mean is already in ∂L/∂Ŷ; dividing again (or a mean where "
+                                          "the chain sums over the rows) counts it twice.")
+    if all(np.ndim(e) == 2 and np.shape(e)[0] == np.shape(e)[1] for e in expected) and holds(
+            [np.asarray(e).T for e in expected]):
+        return "transposed", (f"Your {label} is the right matrix transposed: entry [i, j] must pair input i "
+                              "with unit j (a swapped index, or an outer product in the wrong order).")
+    for name, values in chain.others.items():
+        if holds(values):
+            return f"equals {name}", f"Your {label} equals {name} at every point checked."
+    for name, f in chain.factors.items():
+        if nonzero(f) and holds(scaled(f, inverse=True)):
+            return f"missing link {name}", (f"Your {label} lacks the link {name}: the chain rule multiplies every "
+                                            "link on the path from the loss to this parameter.")
+    for name, f in chain.factors.items():
+        if not nonzero(f):
+            continue
+        for other, g in chain.reachable.items():
+            if holds(scaled([np.asarray(gk) / np.asarray(fk) for fk, gk in zip(f, g, strict=True)])):
+                return f"{other} in place of {name}", (f"Your {label} uses {other} where the chain has {name}; "
+                                                       "everything else in it is right.")
+    for name, g in {**chain.reachable, **chain.factors}.items():
+        if holds(scaled(g)):
+            return f"extra factor {name}", (f"Your {label} is the right value multiplied by {name}: a factor "
+                                            "that is not a link of this parameter's path.")
+    return None
+
+
+def _ratio_per_case(actual, expected) -> list[float] | None:
+    """A ratio constant within each case but differing between cases, or None."""
+    ratios = []
+    for a, e in zip(actual, expected, strict=True):
+        r = _constant_ratio([a], [e])
+        if r is None:
+            return None
+        ratios.append(r)
+    return ratios if len(ratios) > 1 else None
 
 
 def _constant_ratio(actual, expected) -> float | None:

@@ -35,7 +35,7 @@ from autograder import grading, jail, plans
 from autograder.sandboxed import points
 from autograder.sandboxed.run import recorder
 
-GRADER_VERSION = "3"  # part of every result's key: a new grader regrades everything
+GRADER_VERSION = "4"  # part of every result's key: a new grader regrades everything
 SECRET_FILE = ".backprop-secret"
 STANDIN_MODULES = plans.all_standins()
 # What the learner's code produced, as opposed to the inputs the recorder chose.
@@ -59,6 +59,7 @@ class ExerciseResult:
     points: float
     score: float
     feedback: str
+    diagnoses: list[str] = field(default_factory=list)  # the failed checks' named mistakes, in order
 
 
 @dataclass
@@ -176,7 +177,8 @@ def _judged(cell: TestCell, probe: dict, title: str, results: list) -> ExerciseR
     results = results or [grading.CheckResult("grading", False, "No hidden check ran; tell your instructor.")]
     score = grading.score_of(results, cell.points)
     return ExerciseResult(cell.grade_id, cell.exercise, cell.points, score,
-                          grading.report(title, cell.points, score, results, probe))
+                          grading.report(title, cell.points, score, results, probe),
+                          [r.diagnosis for r in results if not r.passed and r.diagnosis])
 
 
 def _zero(cell: TestCell, title: str, reason: str) -> ExerciseResult:

@@ -66,6 +66,14 @@ def replace(grade_id: str, old: str, new: str) -> Edit:
     return edit
 
 
+def rewrite(grade_id: str, code: str) -> Edit:
+    """The cell as a learner wrote it in another style: all of it replaced."""
+    def edit(nb: NotebookNode) -> None:
+        _cell(nb, grade_id).source = code
+
+    return edit
+
+
 def append(grade_id: str, code: str) -> Edit:
     def edit(nb: NotebookNode) -> None:
         cell = _cell(nb, grade_id)

@@ -132,7 +132,8 @@ def main() -> None:
     for fd in (0, 1, 2):  # learner code writing to the raw descriptors writes nowhere
         os.dup2(null, fd)
     _setup_scratch(job.get("files", {}))
-    _drop_root()
+    if not job.get("keep_user"):  # only --no-sandbox asks (jail.run), and it is unsafe anyway
+        _drop_root()
     _setup_cache(job.get("cache", {}))
     points.use_seed(job["seed"])
 

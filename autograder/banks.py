@@ -61,7 +61,7 @@ def recompute(q: Question):
     return ns["answer"]
 
 
-def _plain(expr: sp.Expr) -> sp.Expr:
+def plain_expr(expr: sp.Expr) -> sp.Expr:
     """The expression with assumption-free symbols, so `y` typed by a person matches."""
     expr = sp.sympify(expr)
     return expr.subs({s: sp.Symbol(s.name) for s in expr.free_symbols})
@@ -78,13 +78,18 @@ def agrees(stated: str, answer) -> bool:
             return abs(float(answer) - float(value)) <= 1e-12 * max(1.0, abs(float(value)))
         decimals = len(written.split(".")[1]) if "." in written else 0
         return abs(float(answer) - float(value)) <= 0.5 * 10.0**-decimals + 1e-12
-    return sp.simplify(value - _plain(answer)) == 0
+    return sp.simplify(value - plain_expr(answer)) == 0
+
+
+def parse_formula(given: str) -> sp.Expr | None:
+    """A learner's formula (a string) in the banks' names, or None if sympy cannot read it."""
+    try:
+        return sp.sympify(given, locals={name: sp.Symbol(name) for name in ("y", "y_hat", "a", "z", "x")})
+    except (sp.SympifyError, SyntaxError, TypeError):
+        return None
 
 
 def same_formula(given: str, answer) -> bool:
     """A learner's formula (a string) is symbolically equivalent to the answer."""
-    try:
-        expr = sp.sympify(given, locals={name: sp.Symbol(name) for name in ("y", "y_hat", "a", "z", "x")})
-    except (sp.SympifyError, SyntaxError, TypeError):
-        return False
-    return sp.simplify(expr - _plain(answer)) == 0
+    expr = parse_formula(given)
+    return expr is not None and sp.simplify(expr - plain_expr(answer)) == 0

@@ -92,12 +92,14 @@ def as_array(enc: dict, what: str, shape: tuple[int, ...]) -> np.ndarray:
     if enc["kind"] != "ndarray":
         raise AssertionError(f"{what} must be a numpy array of shape {shape}, got {describe(enc)}.")
     if tuple(enc["shape"]) != shape:
-        hint = ""
-        if sorted(enc["shape"]) == sorted(shape):
-            hint = " (transposed?)"
-        elif int(np.prod(enc["shape"])) == int(np.prod(shape)):
-            hint = " (an extra or a missing axis: keepdims, or a reshape?)"
-        raise AssertionError(f"{what} has shape {tuple(enc['shape'])}{hint}; it must have shape {shape}.")
+        message = f"{what} has shape {tuple(enc['shape'])}; it must have shape {shape}."
+        if sorted(enc["shape"]) == sorted(shape) and len(shape) == 2:
+            raise Wrong(message + " Its axes are swapped: a transposed product (Aᵀ·B where A·Bᵀ belongs), or "
+                        "the factors of a matrix product in the wrong order.", "transposed")
+        if int(np.prod(enc["shape"])) == int(np.prod(shape)):
+            raise Wrong(message + " It has the right number of entries on an extra or a missing axis: a sum "
+                        "without keepdims, a reshape, or a column where a row belongs.", "extra or missing axis")
+        raise AssertionError(message)
     if enc["dtype"] != "float64":
         raise AssertionError(f"{what} has dtype {enc['dtype']}; the course works in float64 throughout.")
     return np.array([float(v) for v in enc["data"]], dtype=np.float64).reshape(shape)
@@ -297,4 +299,52 @@ def _constant_ratio(actual, expected) -> float | None:
     constant = np.max(np.abs(r - r[0])) <= 1e-6 * abs(r[0])
     if constant and close(a[~mask], e[~mask] * r[0]) and abs(r[0] - 1) > 1e-6:
         return float(r[0])
+    return None
+
+
+def number_relation(value: float, expected: float) -> tuple[str, str] | None:
+    """A typed number's relation to the right one, when it is a sign, a factor 2, a power of ten or
+    a reciprocal; None otherwise."""
+    if expected == 0 or value == 0 or not math.isfinite(value):
+        return None
+
+    def near(a: float, b: float) -> bool:
+        return abs(a - b) <= 5e-4 * abs(b)
+
+    ratio = value / expected
+    if near(ratio, -1):
+        return "sign flip", "It is the right number with the opposite sign."
+    for factor, text in ((2, "twice the right number: a factor 2 counted twice"),
+                         (0.5, "half the right number: the 2 that a square brings down is missing"),
+                         (-2, "the right number times −2: the sign, and a factor 2"),
+                         (-0.5, "the right number times −½: the sign, and the 2 of a square")):
+        if near(ratio, factor):
+            return f"off by a factor {factor:g}", f"It is {text}."
+    power = round(math.log10(abs(ratio)))
+    if power != 0 and near(ratio, math.copysign(10.0 ** power, ratio)):
+        return "decimal point shifted", f"It is the right number times 10^{power}: the decimal point slipped."
+    if near(value * expected, 1):
+        return "reciprocal", "It is the reciprocal of the right number: a ratio taken upside down."
+    return None
+
+
+def formula_relation(answer, truth, links: dict[str, object]) -> tuple[str, str] | None:
+    """A formula's relation to the right one, decided by sympy: a sign, a constant factor, or one
+    link of the chain missing or extra (`links`: name → sympy expression); None otherwise."""
+    import sympy as sp  # only the formula checks need sympy
+
+    ratio = sp.simplify(answer / truth)
+    if ratio == -1:
+        return "sign flip", "It is the right formula with the opposite sign: (ŷ − y) and (y − ŷ) swapped."
+    if ratio.is_number:
+        hint = {sp.Rational(1, 2): " (the 2 that the square brings down is missing)",
+                sp.Integer(2): " (a factor 2 counted twice)"}.get(ratio, "")
+        return f"off by a factor {ratio}", f"It is the right formula times {ratio}{hint}."
+    for name, link in links.items():
+        if sp.simplify(ratio * link - 1) == 0:
+            return f"missing link {name}", f"It lacks the link {name}: the chain rule multiplies every link."
+        if sp.simplify(ratio * link + 1) == 0:
+            return f"missing link {name}", f"It lacks the link {name}, and its sign is off."
+        if sp.simplify(ratio - link) == 0:
+            return f"extra factor {name}", f"It has an extra factor {name}, which is not a link of this chain."
     return None

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.banks import Question, computable, recompute, same_formula
+import sympy as sp
+
+from autograder import judge as verdict
+from autograder.banks import Question, computable, parse_formula, plain_expr, recompute, same_formula
 
 HOW = {
     "number": "Set `{var}` to a number (4 significant figures are enough).",
@@ -106,14 +109,33 @@ def judge(probe: dict) -> None:
             raise AssertionError(f"{q.id}: give a number, not {given['kind']}.")
         value, expected = float(given["value"]), float(answer)
         if not abs(value - expected) <= 5e-4 * abs(expected) + 1e-9:
-            raise AssertionError(f"{q.id}: {value:g} is not right (to 4 significant figures).")
+            _wrong(f"{q.id}: {value:g} is not right (to 4 significant figures).",
+                   verdict.number_relation(value, expected))
     elif q.kind == "formula":
         if given["kind"] != "str":
             raise AssertionError(f"{q.id}: give the formula as a string.")
         if not same_formula(given["value"], answer):
-            raise AssertionError(f"{q.id}: {given['value']!r} is not equivalent to the right formula.")
+            _wrong(f"{q.id}: {given['value']!r} is not equivalent to the right formula.",
+                   _formula_relation(given["value"], answer))
     else:
         items = given.get("items", [])
         got = tuple(int(i["value"]) for i in items if i["kind"] == "scalar")
         if given["kind"] != "tuple" or len(got) != len(items) or got != tuple(answer):
-            raise AssertionError(f"{q.id}: the shape is not right.")
+            swapped = len(got) == len(items) == 2 and got == tuple(answer)[::-1]
+            _wrong(f"{q.id}: the shape is not right.",
+                   ("transposed", "Its two axes are swapped: rows are samples, columns are units "
+                                  "(or the reverse, as the question sets it).") if swapped else None)
+
+
+def _wrong(message: str, found: tuple[str, str] | None) -> None:
+    if found is None:
+        raise verdict.Wrong(message)
+    raise verdict.Wrong(f"{message} {found[1]}", found[0])
+
+
+def _formula_relation(given: str, answer) -> tuple[str, str] | None:
+    expr, truth = parse_formula(given), plain_expr(answer)
+    if expr is None or truth == 0:
+        return None
+    links = {str(f): f for f in sp.Mul.make_args(sp.factor(truth)) if not f.is_number}
+    return verdict.formula_relation(expr, truth, links)

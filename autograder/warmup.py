@@ -17,7 +17,7 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from autograder import layers
+from autograder import judge, layers
 from autograder.network import Sigmoid, at_prediction, squared_error
 from autograder.oracle import numpy_modules
 from autograder.sandboxed.record_warmup import FACTOR_TEXT, FACTORS, SEED_CASE, TITLES, factor_cases  # noqa: F401
@@ -61,9 +61,7 @@ def mistake_exprs(activation: str) -> dict[str, dict[str, tuple[str, sp.Expr]]]:
                           -right["dL_dyhat"]),
             "missing ×2 and sign flip": ("d/dŷ (y − ŷ)² = −2(y − ŷ): both the 2 and the sign are missing.", -half),
         },
-        "dyhat_dz": {
-            "activation instead of its derivative": ("∂ŷ/∂z is the slope of the activation, not its value.", act(zx)),
-        },
+        "dyhat_dz": {},
         "dz_dw": {
             "w instead of x": ("z = w·x + b changes by x for each unit of w: ∂z/∂w = x.", w + 0 * x),
         },
@@ -72,7 +70,11 @@ def mistake_exprs(activation: str) -> dict[str, dict[str, tuple[str, sp.Expr]]]:
             "x instead of 1": ("The bias is not multiplied by x: ∂z/∂b = 1.", x),
         },
     }
-    if activation == "sigmoid":
+    if activation == "sigmoid":  # the linear neuron's slope is a constant 1: these show in the sigmoid branch
+        out["dyhat_dz"]["activation instead of its derivative"] = (
+            "∂ŷ/∂z is the slope of the activation, σ(z)(1 − σ(z)), not its value σ(z).", act(zx))
+        out["dyhat_dz"]["tanh's slope for a sigmoid"] = (
+            "1 − a² is the slope of tanh; the sigmoid's is a(1 − a).", 1 - act(zx) ** 2)
         out["dyhat_dz"]["sigmoid slope left out"] = ("ŷ = σ(z) is not linear: ∂ŷ/∂z = σ(z)(1 − σ(z)), not 1.",
                                                      sp.Integer(1) + 0 * x)
         out["dyhat_dz"]["sigmoid derivative at z"] = (
@@ -129,6 +131,19 @@ def by_hand_mistakes() -> dict[str, tuple[str, sp.Expr]]:
             links = [expr if f == factor else right[f] for f in ("dL_dyhat", "dyhat_dz", "dz_dw")]
             out[name] = (explanation, sp.Mul(*links))
     return out
+
+
+BY_HAND_LINKS = {"∂z/∂w = x": x, "∂ŷ/∂z = s(1 − s)": s * (1 - s), "∂L/∂ŷ = −2(y − s)": -2 * (y - s)}
+
+
+def by_hand_relation(answer: sp.Expr) -> tuple[str, str] | None:
+    """How a wrong formula relates to ∂L/∂w (a sign, a factor, a link of BY_HAND_LINKS missing or
+    extra), decided by sympy with s written as σ(w·x + b)."""
+    def plain(e):
+        return substitute_sigma(sp.sympify(e)).rewrite(sp.exp)
+
+    links = {name: plain(link) for name, link in BY_HAND_LINKS.items()}
+    return judge.formula_relation(plain(answer), by_hand_truth().rewrite(sp.exp), links)
 
 
 ALLOWED_NAMES = {"s", "x", "y"}  # w and b only through s: a derivative sympy did is in exp(−w·x − b)

@@ -34,7 +34,7 @@ def _check_regimes(cases, all_cases):
     answers = [_answer(c) for c in all_cases]
     for name, explanation in why.MISREADINGS.items():
         if answers == [why.regime([float(v) for v in c["losses"]], name) for c in all_cases]:
-            raise AssertionError(message + f"\nThis matches a known mistake: {name}. {explanation}")
+            raise judge.known_mistake(message, name, explanation)
     raise AssertionError(message + "\nApply the notebook's rules in their order: diverges, oscillates, slow, converges.")
 
 

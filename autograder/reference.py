@@ -46,17 +46,23 @@ class Reference:
         sample's update. Other `epoch_loss` values reproduce the loop mistakes in
         `LOOP_MISTAKES`, so feedback can name them."""
         params = copy_params(params)
-        losses = np.empty(epochs)
+        losses = np.zeros(epochs)
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
+        if epoch_loss == "rows reversed":
+            X, y = X[::-1], y[::-1]
         net = Reference(self.net, self.variant, lr) if self.variant is not CORRECT else self
-        for epoch in range(epochs):
-            step_losses = []
+        for epoch in range(1 if epoch_loss == "one epoch short" else 0, epochs):
+            step_losses, grads = [], None
             for xi, yi in zip(X, y, strict=False):
                 y_hat, cache = net.forward(xi, params)
                 before = oracle.loss(self.net, xi, yi, params)
-                params = net.update(params, net.backward(yi, y_hat, cache, params), lr)
+                grads = net.backward(yi, y_hat, cache, params)
+                if epoch_loss not in ("params not kept", "one update per epoch"):
+                    params = net.update(params, grads, lr)
                 step_losses.append(oracle.loss(self.net, xi, yi, params) if epoch_loss == "mean after" else before)
+            if epoch_loss == "one update per epoch" and grads is not None:
+                params = net.update(params, grads, lr)
             if epoch_loss == "sum":
                 losses[epoch] = np.sum(step_losses)
             elif epoch_loss == "last":
@@ -80,6 +86,22 @@ LOOP_MISTAKES = {
         "loss of the whole data at the end of the epoch",
         "You recomputed the loss over all samples after the epoch; this course's epoch loss is the "
         "mean of the per-step losses, each computed before its update.",
+    ),
+    "params not kept": (
+        "parameters never kept",
+        "update() returns the new parameters; the loop must keep them (params = update(...)), or every "
+        "step starts again from the initial ones and the loss never moves.",
+    ),
+    "rows reversed": ("rows in another order", "Visit the rows in order, first to last, in every epoch."),
+    "one epoch short": (
+        "one epoch short",
+        "The loop ran one epoch fewer than asked (range(1, epochs) or epochs − 1): every epoch from 0 to "
+        "epochs − 1 runs and records its loss.",
+    ),
+    "one update per epoch": (
+        "one update per epoch",
+        "The update belongs inside the loop over the samples: per-sample gradient descent takes one step per "
+        "row, not one step per epoch with the last row's gradient.",
     ),
 }
 

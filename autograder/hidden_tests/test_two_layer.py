@@ -9,7 +9,7 @@ import pytest
 
 from autograder import judge, oracle
 from autograder.mistakes import for_network
-from autograder.network import NETWORKS, PARAM_NAMES
+from autograder.network import NETWORKS, PARAM_NAMES, identity
 from autograder.reference import LOOP_MISTAKES, Reference
 from autograder.sandboxed.record_two_layer import GRADIENT_OF, array_params
 
@@ -40,7 +40,17 @@ def test_forward_prediction(probe):
         y_hat, _ = judge.values(judge.returned(case, "forward"), "forward", "(y_hat, cache)")
         actual.append(judge.as_array(y_hat, "ŷ (the first value forward returns)", ()))
         expected.append(np.float64(oracle.forward(net, case["x"], array_params(case["params"]))[0]))
-    judge.check_values("ŷ", actual, expected, [where(c, k) for k, c in enumerate(cases)])
+    judge.check_values("ŷ", actual, expected, [where(c, k) for k, c in enumerate(cases)],
+                       _forward_variants(net, cases, lambda out: np.float64(out[0])))
+
+
+def _forward_variants(net, cases, pick):
+    def with_w1_transposed():
+        return [pick(oracle.forward(net, c["x"], {**array_params(c["params"]), "W1": np.array(c["params"]["W1"]).T}))
+                for c in cases]
+
+    return [("W1 transposed in the forward pass", "z1[j] = Σ_i x[i]·W1[i, j] + b1[j], i.e. x @ W1 (row i of W1 "
+             "belongs to input i); W1 @ x pairs them the other way round.", with_w1_transposed)]
 
 
 @pytest.mark.exercise("forward")
@@ -52,7 +62,11 @@ def test_forward_cache(probe):
             _, cache = judge.values(judge.returned(case, "forward"), "forward", "(y_hat, cache)")
             actual.append(judge.as_array(judge.field(cache, key, "The cache"), f"cache[{key!r}]", shape))
             expected.append(oracle.forward(net, case["x"], array_params(case["params"]))[1][key])
-        judge.check_values(f"cache[{key!r}]", actual, expected, [where(c, k) for k, c in enumerate(cases)])
+        others = {f"cache[{other!r}]": [oracle.forward(net, c["x"], array_params(c["params"]))[1][other]
+                                        for c in cases] for other in ("x", "z1", "h") if other != key}
+        judge.check_values(f"cache[{key!r}]", actual, expected, [where(c, k) for k, c in enumerate(cases)],
+                           _forward_variants(net, cases, lambda out, key=key: out[1][key]),
+                           chain=judge.Chain(others=others))
 
 
 # --- the four groups of derivatives ---------------------------------------------------------
@@ -74,13 +88,39 @@ def test_gradient_values(probe):
         return [oracle.gradients(net, c["x"], c["y"], array_params(c["params"]), lr, variant)[name] for c in cases]
 
     variants = [(m.name, m.explanation, lambda m=m: at(m)) for m in for_network(net)]
-    judge.check_values(label, actual, at(), [where(c, k) for k, c in enumerate(cases)], variants)
+    judge.check_values(label, actual, at(), [where(c, k) for k, c in enumerate(cases)], variants,
+                       chain=chain_of(name, net, cases, at()))
     for case in cases:
         if case.get("mutated"):
             raise AssertionError(
                 f"backward() changed params[{case['mutated'][0]!r}] in place; a backward pass only reads the "
                 "parameters (the update happens later, in update())."
             )
+
+
+def chain_of(name, net, cases, right) -> judge.Chain:
+    """The links of ∂L/∂name at each case, and what else was at hand, in the notebook's words."""
+    f = [oracle.forward(net, c["x"], array_params(c["params"]))[1] for c in cases]
+    x = [np.asarray(c["x"], dtype=np.float64) for c in cases]
+    h, z1 = [c["h"] for c in f], [c["z1"] for c in f]
+    W2 = [np.asarray(c["params"]["W2"], dtype=np.float64) for c in cases]
+    sigmoid_hidden = net.hidden_activation is not identity
+    slope = {"σ'(z1[j]) = h[j](1 − h[j])": [v * (1 - v) for v in h]} if sigmoid_hidden else {}
+    tanh = {"1 − h[j]² (the slope of tanh, not of σ)": [1 - v ** 2 for v in h]} if sigmoid_hidden else {}
+    if name == "W1":
+        return judge.Chain(
+            factors={"x[i] (∂z1[j]/∂W1[i, j])": [v[:, None] for v in x], "W2[j] (∂z2/∂h[j])": [v[None, :] for v in W2],
+                     **{k: [v[None, :] for v in vs] for k, vs in slope.items()}},
+            reachable={"h[i]": [v[:, None] for v in h], "z1[i]": [v[:, None] for v in z1],
+                       **{k: [v[None, :] for v in vs] for k, vs in tanh.items()}})
+    if name == "b1":
+        return judge.Chain(factors={"W2[j] (∂z2/∂h[j])": W2, **slope},
+                           reachable={"x[j] (a bias's input is the constant 1, not x)": x, **tanh})
+    if name == "W2":
+        return judge.Chain(factors={"h[j] (∂z2/∂W2[j])": h},
+                           reachable={"x[j]": x, "z1[j] (the pre-activation, where h = act(z1) belongs)": z1, "W2[j]": W2})
+    return judge.Chain(others={"Σ_j ∂L/∂W2[j] (a bias has one input, the constant 1)": [
+        np.float64(np.sum(oracle.gradients(net, c["x"], c["y"], array_params(c["params"]))["W2"])) for c in cases]})
 
 
 # The stale-W2 mistake depends on the learning rate, which backward never sees: the

@@ -61,6 +61,14 @@ class SigmoidDerivTwice(Sigmoid):
         return Sigmoid(a) * (1 - Sigmoid(a))
 
 
+class SigmoidSlopeLeftOut(Sigmoid):
+    """σ'(z) left out of the chain: the unit treated as if it were linear on the way back."""
+
+    @classmethod
+    def local_derivative(cls, z):
+        return sp.Integer(1)
+
+
 def _has_sigmoid(act) -> bool:
     return isinstance(act, type) and issubclass(act, Sigmoid)
 
@@ -93,6 +101,29 @@ def _deriv_at_z(which: str) -> Derivation:
         return diff_params(net.loss_expr(s, hidden=hidden, output=output), s)
 
     return recipe
+
+
+def _slope_left_out(which: str) -> Derivation:
+    def recipe(net: Network, s: Symbols):
+        act = net.hidden_activation if which == "hidden" else net.output_activation
+        if not _has_sigmoid(act) or (which == "output" and net.loss is binary_cross_entropy):
+            return None  # with cross-entropy the output link is written (ŷ − y), σ' already inside
+        kwargs = {which: SigmoidSlopeLeftOut}
+        return diff_params(net.loss_expr(s, **kwargs), s)
+
+    return recipe
+
+
+def _preactivation_for_h(net: Network, s: Symbols):
+    """∂L/∂W2[j] with z1[j] where h[j] belongs (the cache's other entry)."""
+    if not _has_sigmoid(net.hidden_activation):
+        return None  # a linear hidden layer has h = z1: no mistake to see
+    grads = gradient_exprs(net, s)
+    z = sp.Symbol("z2_", real=True)
+    f = net.forward_exprs(s)
+    dl_dz2 = sp.diff(net.loss(s.y, net.output_activation(z)), z).subs(z, f["z2"])
+    grads["W2"] = sp.Matrix([dl_dz2 * zj for zj in f["z1"]]).reshape(*grads["W2"].shape)
+    return grads
 
 
 def _sigmoid_twice(net: Network, s: Symbols):
@@ -171,6 +202,11 @@ CATALOGUE: tuple[Mistake, ...] = (
         _deriv_at_z("hidden"),
     ),
     Mistake(
+        "sigmoid derivative at z (output)",
+        "σ'(z2) was computed as z2(1 − z2) from the output's pre-activation; it is ŷ(1 − ŷ) with ŷ = σ(z2).",
+        _deriv_at_z("output"),
+    ),
+    Mistake(
         "sigmoid derivative at z (all layers)",
         "σ'(z) was computed as z(1 − z) in every layer; it is a(1 − a) with a = σ(z).",
         _deriv_at_z("both"),
@@ -180,6 +216,23 @@ CATALOGUE: tuple[Mistake, ...] = (
         "σ' was computed as σ(a)(1 − σ(a)) from the activation a, i.e. sigmoid applied twice; "
         "it is a(1 − a).",
         _sigmoid_twice,
+    ),
+    Mistake(
+        "σ' left out of the hidden layer",
+        "The error reaching h[j] must still pass through the unit's own slope, σ'(z1[j]) = h[j](1 − h[j]), "
+        "before it reaches W1 and b1.",
+        _slope_left_out("hidden"),
+    ),
+    Mistake(
+        "σ' left out at the output",
+        "ŷ = σ(z2): the chain from ∂L/∂ŷ to ∂L/∂z2 passes through σ'(z2) = ŷ(1 − ŷ).",
+        _slope_left_out("output"),
+    ),
+    Mistake(
+        "z1 where h belongs",
+        "∂z2/∂W2[j] is the hidden unit's output h[j] = σ(z1[j]), the value W2 multiplies in the forward pass, "
+        "not its pre-activation z1[j].",
+        _preactivation_for_h,
     ),
     Mistake(
         "stale W2",

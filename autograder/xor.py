@@ -79,14 +79,22 @@ def gradients(X, Y, params: dict, variant: Variant = CORRECT, reduce: str = "mea
 
 
 def train(X, Y, params: dict, lr: float, epochs: int, variant: Variant = CORRECT, reduce: str = "mean",
-          loss_after: bool = False, stale: bool = False) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Full-batch gradient descent; losses[e] is the batch loss before epoch e's update."""
+          loss_after: bool = False, stale: bool = False, keep: bool = True,
+          output_first: bool = False) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Full-batch gradient descent; losses[e] is the batch loss before epoch e's update. The other
+    keywords reproduce mistakes: `keep=False` never keeps the updated parameters; `output_first`
+    updates W2, b2, then computes the hidden layer's gradients at the updated parameters."""
     params = {k: np.array(params[k], dtype=np.float64) for k in NAMES}
     losses = np.empty(epochs)
     for e in range(epochs):
         g = gradients(X, Y, params, variant, reduce, stale, lr)
         before = loss(X, Y, params)
-        params = {k: params[k] - lr * g[k] for k in NAMES}
+        if output_first:
+            params = {**params, "W2": params["W2"] - lr * g["W2"], "b2": params["b2"] - lr * g["b2"]}
+            g = gradients(X, Y, params, variant, reduce, stale, lr)
+            params = {**params, "W1": params["W1"] - lr * g["W1"], "b1": params["b1"] - lr * g["b1"]}
+        elif keep:
+            params = {k: params[k] - lr * g[k] for k in NAMES}
         losses[e] = loss(X, Y, params) if loss_after else before
     return losses, params
 

@@ -34,9 +34,10 @@ def test_forward_cache(probe):
     for key in ("Z1", "H"):
         actual = [judge.as_array(judge.field(judge.values(judge.returned(c, "forward"), "forward", "(Y_hat, cache)")[1], key,
                                              "The cache"), f"cache[{key!r}]", (len(c["X"]), 2)) for c in cases]
-        expected = [xor.forward(c["X"], xor.arrays(c["params"]))[1][key] for c in cases]
-        judge.check_values(f"cache[{key!r}]", actual, expected, [where(c, k) for k, c in enumerate(cases)],
-                           seed_first=False)
+        caches = [xor.forward(c["X"], xor.arrays(c["params"]))[1] for c in cases]
+        others = {f"cache[{o!r}]": [cache[o] for cache in caches] for o in ("Z1", "H") if o != key}
+        judge.check_values(f"cache[{key!r}]", actual, [cache[key] for cache in caches],
+                           [where(c, k) for k, c in enumerate(cases)], seed_first=False, chain=judge.Chain(others=others))
 
 
 @pytest.mark.exercise("output_layer", "hidden_layer")
@@ -52,7 +53,8 @@ def test_layer_gradient(probe, position):
         return [xor.gradients(c["X"], c["Y"], xor.arrays(c["params"]), **kwargs)[name] for c in cases]
 
     variants = [(m, text, lambda kw=kw: at(**kw)) for m, text, kw in xor.mistakes()]
-    judge.check_values(label, actual, at(), [where(c, k) for k, c in enumerate(cases)], variants, seed_first=False)
+    judge.check_values(label, actual, at(), [where(c, k) for k, c in enumerate(cases)], variants, seed_first=False,
+                       chain=judge.Chain(batch=[len(c["X"]) for c in cases]))
     for case in cases:
         if case.get("mutated"):
             raise AssertionError(f"backward() changed params[{case['mutated'][0]!r}] in place; it must only read them.")
@@ -87,6 +89,16 @@ def test_train(probe, what):
     variants.append(("loss measured after the update",
                      "Record each epoch's loss from the forward pass before the update.",
                      lambda: [pick(_run(c, loss_after=True)) for c in cases]))
+    variants.append(("parameters never kept", "Keep the new parameters (params = ...) or every epoch starts "
+                     "again from the initial ones and the loss never moves.", lambda: [pick(_run(c, keep=False))
+                                                                                       for c in cases]))
+    variants.append(("output layer updated before the hidden gradients",
+                     "Compute every gradient of the epoch from the same parameters, then update them all: the hidden "
+                     "layer's gradients were computed after W2 and b2 had already moved.",
+                     lambda: [pick(_run(c, output_first=True)) for c in cases]))
+    variants.append(("gradient ascent", "θ ← θ − lr·∂L/∂θ: subtract the gradient, it points uphill.",
+                     lambda: [pick(xor.train(c["X"], c["Y"], xor.arrays(c["params"]), -c["lr"], c["epochs"]))
+                              for c in cases]))
     label = "the losses" if what == "losses" else f"the final {what}"
     judge.check_values(label, actual, [pick(_run(c)) for c in cases], [_where_run(c, k) for k, c in enumerate(cases)],
                        variants, seed_first=False)

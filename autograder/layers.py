@@ -158,14 +158,40 @@ def model_forward(X, params, activations):
     return A, caches
 
 
-def model_backward(dY_hat, caches, at_z: bool = False, dZ_out=None):
-    """Back through every layer from ∂L/∂Ŷ, or from ∂L/∂Z of the output layer when `dZ_out` is given."""
+def model_backward(dY_hat, caches, at_z: bool = False, dZ_out=None, slopes: bool = True):
+    """Back through every layer from ∂L/∂Ŷ, or from ∂L/∂Z of the output layer when `dZ_out` is given.
+    `slopes=False` reproduces the mistake of skipping every activation's backward step."""
     grads, dA = {}, dY_hat
     for layer in range(len(caches), 0, -1):
         dense_cache, act_cache = caches[layer - 1]
-        dZ = dZ_out if layer == len(caches) and dZ_out is not None else activation_backward(dA, act_cache, at_z)
+        if not slopes:
+            dZ = dA
+        elif layer == len(caches) and dZ_out is not None:
+            dZ = dZ_out
+        else:
+            dZ = activation_backward(dA, act_cache, at_z)
         dA, grads[f"W{layer}"], grads[f"b{layer}"] = dense_backward(dZ, dense_cache)
     return grads
+
+
+def numerical_gradient(f, params: dict, h: float = 1e-5, restore: bool = True) -> dict:
+    """Centred differences, one entry at a time, as the notebook asks; `restore=False` reproduces the
+    mistake of not putting each entry back (every later estimate is taken at a shifted point)."""
+    params = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+    out = {}
+    for name, value in params.items():
+        grad = np.zeros_like(value)
+        for idx in np.ndindex(value.shape):
+            old = value[idx]
+            value[idx] = old + h
+            plus = f(params)
+            value[idx] = old - h
+            minus = f(params)
+            if restore:
+                value[idx] = old
+            grad[idx] = (plus - minus) / (2 * h)
+        out[name] = grad
+    return out
 
 
 def gradients(X, Y, params, activations, loss_kind, mistake: str | None = None):

@@ -51,7 +51,12 @@ def test_dense_backward(probe, position, name):
         want = layers.dense_backward(arr(c["dZ"]), (arr(c["A"]), arr(c["W"]), arr(c["b"])))[position]
         actual.append(judge.as_array(out[position], name, want.shape))
         expected.append(want)
-    judge.check_values(name, actual, expected, [_dense_where(c) for c in cases], seed_first=False)
+    others = {}
+    if name == "dA_prev":
+        others["dZ·1ᵀ, the chain without W (∂Z/∂A_prev = Wᵀ: dA_prev = dZ·Wᵀ)"] = [
+            arr(c["dZ"]) @ np.ones_like(arr(c["W"])).T for c in cases]
+    judge.check_values(name, actual, expected, [_dense_where(c) for c in cases], seed_first=False,
+                       chain=judge.Chain(others=others, batch=[len(c["A"]) for c in cases]))
 
 
 # --- activations ---------------------------------------------------------------------------
@@ -73,9 +78,16 @@ def test_activation(probe, kind):
                          lambda: [layers.activation_backward(dA, (Z, kind), at_z=True)]))
     variants.append(("activation instead of its derivative", "Multiply by the slope act'(Z), not by act(Z).",
                      lambda: [dA * layers.activation_forward(Z, kind)[0]]))
+    if kind == "tanh":
+        variants.append(("tanh' without the square", "tanh'(z) = 1 − tanh(z)² = 1 − A²: the square is missing.",
+                         lambda: [dA * (1.0 - np.tanh(Z))]))
+    if kind == "relu":
+        variants.append(("ReLU'(0) taken as 1", "ReLU'(z) is 1 for z > 0 and 0 otherwise; at z = 0 this course "
+                         "takes 0 (Z > 0, not Z >= 0).", lambda: [dA * (Z >= 0)]))
     judge.check_values(f"{kind}: dZ", [dZ], [layers.activation_backward(dA, (Z, kind))],
                        [f"Z of shape {Z.shape}" + (" (with Z[0, 0] = 0: ReLU'(0) is 0 here)" if kind == "relu" else "")],
-                       variants, seed_first=False)
+                       variants, seed_first=False,
+                       chain=judge.Chain(factors={"dA (the gradient arriving from the layer above)": [dA]}))
 
 
 # --- losses ----------------------------------------------------------------------------------
@@ -136,9 +148,20 @@ def test_model_backward(probe, which):
         depth = len(c["activations"])
         names = [f"W{depth}", f"b{depth}"] if which == "last layer" else [k for k in params if k[1:] != str(depth)]
         for name in names:
-            got = judge.as_array(judge.field(grads, name, "The dict model_backward returns"), f"∂L/∂{name}",
-                                 want[name].shape)
-            judge.check_values(f"∂L/∂{name}", [got], [want[name]], [_net_where(c)], seed_first=False)
+            enc = judge.field(grads, name, "The dict model_backward returns")
+            mirror = f"{name[0]}{depth + 1 - int(name[1:])}"
+            if (enc.get("kind") == "ndarray" and tuple(enc["shape"]) != want[name].shape
+                    and tuple(enc["shape"]) == want[mirror].shape):
+                raise judge.Wrong(f"∂L/∂{name} has the shape of ∂L/∂{mirror}, {want[mirror].shape}, on {_net_where(c)}: "
+                                  "the layers are numbered from the output end. Layer 1 is next to the input; the "
+                                  f"backward loop visits layer {depth} first and must store its gradients as "
+                                  f"W{depth}, b{depth}.", "layers numbered from the output end")
+            got = judge.as_array(enc, f"∂L/∂{name}", want[name].shape)
+            no_slopes = layers.model_backward(arr(c["dY_hat"]), caches, slopes=False)[name]
+            judge.check_values(f"∂L/∂{name}", [got], [want[name]], [_net_where(c)], [
+                ("activation backward skipped", "Each layer's ∂L/∂Z is ∂L/∂A times the activation's slope: "
+                 "call activation_backward before dense_backward in every layer.", lambda v=no_slopes: [v])],
+                seed_first=False)
 
 
 # --- the learner's gradient checker ----------------------------------------------------------------
@@ -153,9 +176,19 @@ def test_numerical_gradient(probe):
             got = judge.as_array(judge.field(enc, name, "The dict numerical_gradient returns"), name, want.shape)
             err = np.max(np.abs(got - want) / np.maximum(np.abs(got) + np.abs(want), 1e-8))
             if not err < 1e-5:
+                stuck = layers.numerical_gradient(_loss_of(c), c["params"], restore=False)[name]
+                if np.max(np.abs(got - stuck) / np.maximum(np.abs(got) + np.abs(stuck), 1e-8)) < 1e-5:
+                    raise judge.Wrong(f"numerical_gradient for {name} is off by a relative error of {err:.1e} on "
+                                      f"{_net_where(c)}: each entry stays at θ − h after its estimate. Put it back "
+                                      "(value[idx] = old) before moving to the next entry.", "entry not put back")
                 raise AssertionError(f"numerical_gradient for {name} is off by a relative error of {err:.1e} "
                                      f"on {_net_where(c)}: use centred differences (f(θ+h) − f(θ−h)) / 2h, h ≈ 1e-5, "
                                      "one entry at a time, and put each entry back.")
+
+
+def _loss_of(c):
+    X, Y = arr(c["X"]), arr(c["Y"])
+    return lambda p: layers.full_loss(X, Y, {k: arr(v) for k, v in p.items()}, c["activations"], c["loss"])
 
 
 def _errors(enc, function, names):
@@ -182,3 +215,12 @@ def test_checker_flags_wrong_gradients(probe):
         if missed or false:
             raise AssertionError(f"gradient_check was given wrong gradients for {c['bad']} (doubled W1, one entry of "
                                  f"b2 off): it reported {errors}. Wrong ones need errors above 1e-2, right ones below 1e-5.")
+        # A doubled gradient is off by |2g − g| / (|2g| + |g|) = 1/3 in every entry: the notebook's measure.
+        if not abs(errors["W1"] - 1 / 3) < 1e-3:
+            message = (f"gradient_check reports {errors['W1']:.4g} for a doubled ∂L/∂W1 on {_net_where(c)}; the relative "
+                       "error |a − n| / max(|a| + |n|, 1e-8) of a doubled gradient is 1/3 in every entry.")
+            largest = float(np.max(np.abs(arr(c["right"]["W1"]))))
+            if abs(errors["W1"] - largest) <= 1e-3 * largest:
+                raise judge.Wrong(message + " Yours is the absolute error |a − n|: divide by max(|a| + |n|, 1e-8).",
+                                  "absolute error, not relative")
+            raise judge.Wrong(message)

@@ -275,6 +275,13 @@ WHY = (
     _bad(Y_, "slow at exactly half", replace("lr_regime", "> 0.5 * L[0]", ">= 0.5 * L[0]")),
     _bad(Y_, "slow judged on the second loss", replace("lr_regime", "L[max(1, len(L) // 10)]", "L[1]")),
     _bad(Y_, "divergence ignores NaN", replace("lr_regime", "not np.all(np.isfinite(L)) or L[-1] > L[0]", "L[-1] > L[0]")),
+    _bad(Y_, "oscillation tested first", replace("lr_regime", '''    if not np.all(np.isfinite(L)) or L[-1] > L[0]:
+        return "diverges"
+    if np.sum(np.diff(L) > 0) >= 0.1 * (len(L) - 1):
+        return "oscillates"''', '''    if np.all(np.isfinite(L)) and np.sum(np.diff(L) > 0) >= 0.1 * (len(L) - 1):
+        return "oscillates"
+    if not np.all(np.isfinite(L)) or L[-1] > L[0]:
+        return "diverges"''')),
     _bad(Y_, "stops one epoch late", replace("train_until", "return len(losses), np.array(losses)",
                                              "return len(losses) + 1, np.array(losses)")),
     _bad(Y_, "stops on relative change", replace("train_until", "abs(losses[-1] - losses[-2]) < tol",

@@ -57,9 +57,9 @@ def _stop(case):
     return int(float(epoch_enc["value"])), losses_enc
 
 
-def _expected(case):
+def _expected(case, misreading=None):
     return why.train_until(np.array(case["X"]), np.array(case["y"]), why.init_params(), case["lr"], case["tol"],
-                           case["max_epochs"])
+                           case["max_epochs"], misreading=misreading)
 
 
 def _where(case, k):
@@ -69,16 +69,24 @@ def _where(case, k):
 @pytest.mark.exercise("stopping")
 def test_stop_epoch(probe):
     for k, c in enumerate(judge.cases(probe)):
-        got, (want, losses) = _stop(c)[0], _expected(c)
+        (got, losses_enc), (want, losses) = _stop(c), _expected(c)
         if got != want:
-            hint = ""
+            message = (f"train_until() stopped after epoch {got} in {_where(c, k)}; the rule stops after epoch {want} "
+                       f"(|L_e − L_(e−1)| = {abs(losses[-1] - losses[-2]) if want > 1 else 0:.3g}).")
+            ran = len(losses_enc.get("items", losses_enc.get("data", [])))
+            if ran == want and abs(got - want) == 1:
+                raise judge.Wrong(message + f" Your losses stop at the right epoch, but the count you return is "
+                                  f"{got}: return the number of epochs run, len(losses).", "epoch count off by one")
             if got == want + 1:
-                hint = " You ran one epoch more than the rule: stop right after the epoch that meets it."
-            elif got == want - 1:
-                hint = " You stopped one epoch early: e is the epoch whose loss L_e was just computed."
-            raise AssertionError(f"train_until() stopped after epoch {got} in {_where(c, k)}; the rule stops after "
-                                 f"epoch {want} (|L_e − L_(e−1)| = {abs(losses[-1] - losses[-2]) if want > 1 else 0:.3g})."
-                                 + hint)
+                raise judge.Wrong(message + " You ran one epoch more than the rule: stop right after the epoch that "
+                                  "meets it.", "one epoch late")
+            if got == want - 1:
+                raise judge.Wrong(message + " You stopped one epoch early: e is the epoch whose loss L_e was just "
+                                  "computed.", "one epoch early")
+            for name, explanation in why.STOP_MISREADINGS.items():
+                if all(_stop(d)[0] == _expected(d, name)[0] for d in judge.cases(probe)):
+                    raise judge.known_mistake(message, name, explanation)
+            raise judge.Wrong(message)
 
 
 @pytest.mark.exercise("stopping")
@@ -95,9 +103,10 @@ def test_stop_losses(probe):
 @pytest.mark.exercise("gradient_norms")
 def test_gradient_norms(probe):
     cases = judge.cases(probe)
-    actual, expected, where = [], [], []
+    actual, expected, where, args_of = [], [], [], []
     for c in cases:
         args = (np.array(c["X"]), np.array(c["Y"]), layers.arrays(c["params"]), c["activations"])
+        args_of.append(args)
         want = why.reference_norms(*args)
         actual.append(judge.as_array(judge.returned(c, "layer_gradient_norms"), "the norms", want.shape))
         expected.append(want)
@@ -105,5 +114,10 @@ def test_gradient_norms(probe):
     variants = [("squared norms", "The Frobenius norm is the square root of the sum of squares.",
                  lambda: [e ** 2 for e in expected]),
                 ("layers in reverse order", "Entry 0 is layer 1 (next to the input), the last entry the output layer.",
-                 lambda: [e[::-1] for e in expected])]
+                 lambda: [e[::-1] for e in expected]),
+                ("spectral norm", "‖·‖ here is the Frobenius norm, √(Σ entries²) (np.linalg.norm's default for a "
+                 "matrix), not the largest singular value (ord=2).",
+                 lambda: [why.reference_norms(*a, order=2) for a in args_of]),
+                ("norms of ∂L/∂b", "The norms are of the weight gradients ∂L/∂W_l, not of the bias gradients.",
+                 lambda: [why.reference_norms(*a, of="b") for a in args_of])]
     judge.check_values("the per-layer norms ‖∂L/∂W_l‖", actual, expected, where, variants, seed_first=False)

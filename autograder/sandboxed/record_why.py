@@ -22,6 +22,8 @@ def edge_curves() -> dict[str, list[float]]:
         "half left after a tenth": [8.0, 4.0] + [3.9 - 0.1 * k for k in range(8)],       # L[1] = 4 = half: converges
         "just over half after a tenth": [8.0, 4.01] + [3.9 - 0.1 * k for k in range(8)],  # slow
         "flat": [2.0] * 12,                                                # no rise, half never reached: slow
+        "a NaN loss": [3.0, 2.0, float("nan"), 1.0],                      # diverges
+        "slow start, 30 epochs": [8.0, 6.0, 5.0] + [3.9 - 0.1 * k for k in range(27)],  # L[3] < 4: converges
     }
 
 

@@ -11,6 +11,8 @@
                                same submissions (and the learner code alone)
     backprop-course precision  the oracle against 50-digit mpmath, and the notebooks' solutions
                                against the oracle at the grader's hidden points: the margins
+    backprop-course diagnoses  grade the corpus of wrong and correct submissions: how many wrong
+                               ones feedback names, and that no correct one is accused
 """
 
 from __future__ import annotations
@@ -135,6 +137,33 @@ def cmd_precision(args) -> int:
     return 0 if ok else 1
 
 
+def cmd_diagnoses(args) -> int:
+    from autograder import diagnoses, jail, notebook_grading
+    from autograder.corpus import ENTRIES
+
+    unknown = sorted(set(args.assignment or []) - set(ASSIGNMENTS))
+    if unknown:
+        print(f"backprop-course diagnoses: no assignment {', '.join(unknown)} (there are: {', '.join(ASSIGNMENTS)})",
+              file=sys.stderr)
+        return 2
+    if args.no_sandbox:
+        notebook_grading.warn_no_sandbox()
+    else:
+        try:
+            jail.check()
+        except jail.SandboxUnavailable as exc:
+            print(f"backprop-course diagnoses: {exc}", file=sys.stderr)
+            return 2
+    entries = [e for e in ENTRIES if not args.assignment or e.assignment in args.assignment]
+    graded = diagnoses.grade_all(entries, args.jobs, sandbox=not args.no_sandbox)
+    _say(diagnoses.report(graded, args.show))
+    accused = [g.entry.name for g in graded if g.entry.correct and (g.diagnoses or not g.full)]
+    if accused:
+        print(f"backprop-course diagnoses: correct submissions lost points or were told of a mistake: {accused}",
+              file=sys.stderr)
+    return 1 if accused else 0
+
+
 def _generate_into(course_root: Path) -> None:
     course = Course(course_root)
     for a in ASSIGNMENTS:
@@ -230,6 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     prec = sub.add_parser("precision", help="how exact the oracle is, and what margin correct learners keep")
     prec.add_argument("--draws", type=int, default=10_000, help="hidden points per kind for the notebooks' solutions")
     prec.add_argument("--truth-seeds", type=int, default=40, help="seeds of points per kind for the mpmath check")
+    diag = sub.add_parser("diagnoses", help="how often feedback names the mistake, on the corpus of submissions")
+    diag.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
+    diag.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
+    diag.add_argument("--show", choices=("unnamed", "all"), default="unnamed",
+                      help="print the feedback of the unnamed and wrongly judged ones (default), or of all")
+    diag.add_argument("--no-sandbox", action="store_true", help="UNSAFE outside this repository's own corpus")
     auto = sub.add_parser("autograde", help="grade a whole class in parallel, sandboxed, into the gradebook")
     auto.add_argument("assignment")
     auto.add_argument("--course", default=".", help="the course directory (default: the current directory)")
@@ -246,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--course", default=str(REPO), help="the course directory (default: this repository)")
     args = parser.parse_args(argv)
     handler = {"demo": cmd_demo, "autograde": cmd_autograde, "generate": cmd_generate, "verify": cmd_verify,
-               "bench": cmd_bench, "precision": cmd_precision}[args.command]
+               "bench": cmd_bench, "precision": cmd_precision, "diagnoses": cmd_diagnoses}[args.command]
     try:
         return handler(args)
     except StepFailed as exc:

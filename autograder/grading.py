@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from autograder import plans
+from autograder.formulas import where_to_look
 from autograder.hidden_tests.conftest import probe_index
 from autograder.sandboxed import record_layers, record_two_layer, record_warmup, record_why, record_xor
 from autograder.sandboxed.calls import grader_references
@@ -115,6 +116,9 @@ def report(title: str, points: float, score: float, results: list[CheckResult], 
         lines.append(f"  {mark} {_title(r.name)}")
         if not r.passed and r.message:
             lines.extend("      " + line for line in r.message.splitlines())
+    formula = where_to_look(probe.get("assignment", ""), probe.get("exercise", ""))
+    if score < points and formula:
+        lines.append(f"  Where to look: the exercise \"{title}\", {formula}.")
     printed = next((c["printed"] for c in probe.get("cases", []) if c.get("printed")), None)
     if printed:
         lines.append("  Your function printed (first lines):")

@@ -125,7 +125,7 @@ def test_update_mistakes(learner, capsys):
 BAD_RESULTS = {  # sample -> (exercise, expected score, words the feedback must contain)
     "dan": ("update", 0.0, "did not return within 5 s"),
     "eve": ("output_weights", 0.0, "is a Python list; return a numpy array"),
-    "fay": ("hidden_weights", 0.0, "has shape (4,) (an extra or a missing axis: keepdims, or a reshape?); it must have shape"),
+    "fay": ("hidden_weights", 0.0, "has shape (4,); it must have shape (2, 2). It has the right number of entries on an extra"),
     "gus": ("hidden_biases", 0.0, "raised KeyError: 'a1' (at line 7 of your code"),
     "lou": ("output_weights", 0.0, "known mistake: missing factor 2"),
 }

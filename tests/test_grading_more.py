@@ -56,7 +56,7 @@ MISTAKES = [
     ("xor", replace("backward", 'dH = dZ2 @ params["W2"].T', 'dH = dZ2 @ (params["W2"] - 0.1 * dW2).T'),
      {"hidden_layer"}, "stale W2"),
     ("xor", replace("backward", 'dZ2 = dY_hat * Y_hat * (1.0 - Y_hat)', 'dZ2 = dY_hat * cache["Z2"] * (1.0 - cache["Z2"])'),
-     {"output_layer", "hidden_layer"}, "sigmoid derivative at z (all layers)"),
+     {"output_layer", "hidden_layer"}, "sigmoid derivative at z (output)"),
     ("xor", replace("train", "losses[epoch] = mse(Y, Y_hat)\n        grads = backward(Y, Y_hat, cache, params)\n"
                     "        params = {name: params[name] - lr * grads[name] for name in params}",
                     "grads = backward(Y, Y_hat, cache, params)\n"
@@ -86,7 +86,7 @@ def test_dense_layer_shape_mistakes_get_a_shape_reason(learner, capsys):
                                    replace("dense", "A_prev.T @ dZ", "(dZ.T @ A_prev)")))
     assert grade("layers", "dense", ns, 2) == 1.0  # Z and dA_prev right; dW transposed, db with a stray axis
     out = capsys.readouterr().out
-    assert "(transposed?)" in out and "an extra or a missing axis" in out
+    assert "Its axes are swapped" in out and "on an extra or a missing axis" in out
 
 
 def test_a_one_sided_difference_fails_the_gradient_checker(learner, capsys):

@@ -97,7 +97,11 @@ def test_the_why_edge_curves_sit_on_each_boundary():
     assert got == {"last equals first": "oscillates", "last just above first": "diverges",
                    "an infinite loss": "diverges", "exactly 10% rises": "oscillates",
                    "just under 10% rises": "converges", "half left after a tenth": "converges",
-                   "just over half after a tenth": "slow", "flat": "slow"}
+                   "just over half after a tenth": "slow", "flat": "slow", "a NaN loss": "diverges",
+                   "slow start, 30 epochs": "converges"}
+    # each new edge tells its misreading apart
+    assert why.regime(why.edge_curves()["slow start, 30 epochs"], "second loss read for the tenth") == "slow"
+    assert why.regime(why.edge_curves()["a NaN loss"], "non-finite losses not read as diverging") != "diverges"
 
 
 def test_deep_sigmoid_gradients_vanish_and_relu_ones_do_not():

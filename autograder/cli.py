@@ -11,6 +11,7 @@
                                same submissions (and the learner code alone)
     backprop-course precision  the oracle against 50-digit mpmath, and the notebooks' solutions
                                against the oracle at the grader's hidden points: the margins
+    backprop-course report     the cohort report (HTML + CSV) from the gradebook and stored results
     backprop-course diagnoses  grade the corpus of wrong and correct submissions: how many wrong
                                ones feedback names, and that no correct one is accused
 """
@@ -86,6 +87,10 @@ def cmd_demo(args) -> int:
     rows = run_cycle(course, plan, fast=True, progress=True)
     _say("\nGrades (nbgrader export):\n" + grade_table(rows))
     _say(f"\nFeedback pages: {course.root / 'feedback'}")
+    from autograder import report
+
+    page, summary = report.build(course.root)
+    _say(f"\nWhat the class got wrong:\n{summary}\nCohort report: {page} (CSV tables beside it)")
     return 0
 
 
@@ -117,7 +122,13 @@ def cmd_bench(args) -> int:
     from autograder import bench
 
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="backprop-bench-"))
-    if args.dask:
+    if args.report is not None:
+        from autograder import report_bench
+
+        if args.report < 2:
+            raise StepFailed("--report needs at least 2 learners")
+        _say(report_bench.run(workdir / "course", args.report))
+    elif args.dask:
         _say(bench.cluster_run(workdir, args.assignment, args.students))
     else:
         _say(bench.run(workdir, args.assignment, args.students, args.jobs))
@@ -162,6 +173,21 @@ def cmd_diagnoses(args) -> int:
         print(f"backprop-course diagnoses: correct submissions lost points or were told of a mistake: {accused}",
               file=sys.stderr)
     return 1 if accused else 0
+
+
+def cmd_report(args) -> int:
+    from autograder import report
+
+    root = Path(args.course).resolve()
+    if not (root / "nbgrader_config.py").is_file():
+        raise StepFailed(f"{root} is not a course directory: it has no nbgrader_config.py")
+    try:
+        page, summary = report.build(root, args.assignment or None, Path(args.out) if args.out else None)
+    except ValueError as exc:
+        raise StepFailed(str(exc)) from None
+    _say(summary)
+    _say(f"Cohort report: {page} (CSV tables beside it)")
+    return 0
 
 
 def _generate_into(course_root: Path) -> None:
@@ -254,11 +280,17 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--assignment", default="regression", choices=ASSIGNMENTS)
     bench.add_argument("--jobs", type=int, default=None, help="workers of backprop-course autograde")
     bench.add_argument("--workdir", help="an empty directory for the benchmark course")
+    bench.add_argument("--report", type=int, metavar="LEARNERS",
+                       help="instead: time the cohort report on a synthetic course of this many learners × 7 assignments")
     bench.add_argument("--dask", action="store_true",
                        help="instead: local processes against a local Dask scheduler with 1 and 2 workers")
     prec = sub.add_parser("precision", help="how exact the oracle is, and what margin correct learners keep")
     prec.add_argument("--draws", type=int, default=10_000, help="hidden points per kind for the notebooks' solutions")
     prec.add_argument("--truth-seeds", type=int, default=40, help="seeds of points per kind for the mpmath check")
+    rep = sub.add_parser("report", help="the cohort report: what the class got wrong (HTML + CSV)")
+    rep.add_argument("assignment", nargs="*", help="assignments to cover (default: all in the gradebook)")
+    rep.add_argument("--course", default=".", help="the course directory (default: the current directory)")
+    rep.add_argument("--out", help="where to write report.html and the CSVs (default: <course>/reports)")
     diag = sub.add_parser("diagnoses", help="how often feedback names the mistake, on the corpus of submissions")
     diag.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
     diag.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
@@ -281,7 +313,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--course", default=str(REPO), help="the course directory (default: this repository)")
     args = parser.parse_args(argv)
     handler = {"demo": cmd_demo, "autograde": cmd_autograde, "generate": cmd_generate, "verify": cmd_verify,
-               "bench": cmd_bench, "precision": cmd_precision, "diagnoses": cmd_diagnoses}[args.command]
+               "bench": cmd_bench, "precision": cmd_precision, "diagnoses": cmd_diagnoses,
+               "report": cmd_report}[args.command]
     try:
         return handler(args)
     except StepFailed as exc:

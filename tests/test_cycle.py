@@ -1,6 +1,12 @@
 """The whole nbgrader cycle, for real, in a temp course directory: generate → release →
 fetch → submit (many students) → collect → autograde → generate_feedback → export."""
 
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import nbformat
 import pytest
 
@@ -100,3 +106,74 @@ def test_the_secret_and_the_results_stay_in_the_course_directory(cycle):
     assert secret.is_file() and secret.stat().st_mode & 0o777 == 0o600
     graded = {p.name for p in (course.root / ".backprop-grader" / "results" / "regression").iterdir()}
     assert len(graded) == 15 and "ada" in graded
+
+
+# --- the cohort report, from this graded batch ----------------------------------------------------------
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def cohort_report(cycle, tmp_path_factory):
+    course, _ = cycle
+    out = tmp_path_factory.mktemp("report")
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "report", "--course", str(course.root), "--out",
+                           str(out)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return out, done.stdout
+
+
+def _csv(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_the_cohort_report_matches_the_gradebook(cycle, cohort_report):
+    _, scores = cycle
+    out, summary = cohort_report
+    learners = _csv(out / "learners.csv")
+    shown = {(r["student"], a): float(r[a]) for r in learners for a in ("regression", "classification", "quiz")
+             if r[a] != ""}
+    assert shown == scores  # every score on the page is the gradebook's, and none is missing
+    mistakes = {(r["assignment"], r["mistake"]): r["learners"].split() for r in _csv(out / "mistakes.csv")}
+    assert "cy" in mistakes["regression", "swapped W1 indices"]
+    assert "cy" in mistakes["classification", "sigmoid derivative at z"]
+    assert any("lou" in who for (a, _), who in mistakes.items() if a == "regression")  # ½·∂L/∂W2, checks silenced
+    pairs = {(r["learner_a"], r["learner_b"]) for r in _csv(out / "copied.csv") if r["assignment"] == "regression"}
+    assert ("ada", "hal") in pairs and ("ada", "ivy") in pairs  # the same solution, with edits elsewhere
+    assert not any("ben" in p for p in pairs)  # an untouched release has no code of its own to copy
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "did not return within" in page or "dan" in page
+    assert "regression: 15 submitted" in summary and "swapped W1 indices" in page
+    assert "http://" not in page and "https://" not in page  # offline: nothing to fetch
+
+
+def test_the_cohort_report_renders_and_sorts_in_a_browser(cohort_report):
+    from playwright.sync_api import sync_playwright
+
+    out, _ = cohort_report
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    errors = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((out / "report.html").as_uri())
+        bars = page.locator("svg.chart rect.bar").count()
+        histograms = page.locator("svg.histogram").count()
+        rows = page.locator("#learners tbody tr").count()
+        head = page.locator("#learners th", has_text="regression")
+        head.click()
+        ascending = [page.locator("#learners tbody tr").nth(k).locator("td").nth(1).inner_text() for k in range(rows)]
+        head.click()
+        descending = [page.locator("#learners tbody tr").nth(k).locator("td").nth(1).inner_text() for k in range(rows)]
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "cohort-report.png"), full_page=True)
+        browser.close()
+    assert not errors
+    assert histograms == 3 and bars > 10
+    assert rows == 15
+    as_numbers = [float(v) for v in ascending]
+    assert as_numbers == sorted(as_numbers) and [float(v) for v in descending] == sorted(as_numbers, reverse=True)
+    assert (ARTIFACTS / "cohort-report.png").stat().st_size > 10_000

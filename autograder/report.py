@@ -61,6 +61,7 @@ class Cohort:
     assignments: list[str]
     students: list[str]
     submissions: dict[tuple[str, str], Submission]  # (student, assignment) → its submission
+    stubs: dict[str, str] = field(default_factory=dict)  # assignment → the release's solution cells, unfilled
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -90,7 +91,8 @@ def load(root: Path, assignments: list[str] | None = None) -> Cohort:
     for (s, a), sub in subs.items():
         _add_results(root, sub)
         sub.code = _solution_code(root / "submitted" / s / a)
-    return Cohort(list(wanted), students, subs)
+    stubs = {a: _solution_code(root / "release" / a) for a in wanted}
+    return Cohort(list(wanted), students, subs, stubs)
 
 
 def _scores(gb, assignment: str) -> list[tuple[str, float]]:
@@ -159,13 +161,15 @@ def normalise(code: str) -> list[str]:
     return out
 
 
-def copied_pairs(codes: dict[str, str], threshold: float = SIMILAR) -> list[tuple[str, str, float]]:
+def copied_pairs(codes: dict[str, str], threshold: float = SIMILAR, stub: str = "") -> list[tuple[str, str, float]]:
     """(learner, learner, similarity 0–100) for every pair whose normalised code is at least
-    `threshold` similar, most similar first. Learners with no code of their own are skipped."""
+    `threshold` similar, most similar first. Learners with no code of their own (empty, or the
+    release's stubs unchanged) are skipped: two untouched notebooks are not a copy."""
     from datasketch import MinHash, MinHashLSH
     from rapidfuzz import fuzz
 
-    tokens = {s: normalise(c) for s, c in codes.items() if c.strip()}
+    untouched = normalise(stub)
+    tokens = {s: t for s, c in codes.items() if c.strip() and (t := normalise(c)) != untouched}
     ids = sorted(s for s, t in tokens.items() if len(t) >= SHINGLE)
     if len(ids) < 2:
         return []
@@ -213,11 +217,13 @@ def summarise(cohort: Cohort) -> dict:
     """Every number the page and the CSVs show, as plain data."""
     out: dict = {"assignments": {}, "learners": [], "funnel": [], "carry": []}
     codes = [{s: sub.code for (s, a2), sub in cohort.submissions.items() if a2 == a} for a in cohort.assignments]
+    stubs = [cohort.stubs.get(a, "") for a in cohort.assignments]
+    thresholds = [SIMILAR] * len(codes)
     if sum(len(c) for c in codes) > 2000:  # the copy search is most of the work: one process per assignment
         with ProcessPoolExecutor() as pool:
-            copies = dict(zip(cohort.assignments, pool.map(copied_pairs, codes), strict=True))
+            copies = dict(zip(cohort.assignments, pool.map(copied_pairs, codes, thresholds, stubs), strict=True))
     else:
-        copies = dict(zip(cohort.assignments, map(copied_pairs, codes), strict=True))
+        copies = dict(zip(cohort.assignments, map(copied_pairs, codes, thresholds, stubs), strict=True))
     learner_mistakes: dict[str, dict[str, list[str]]] = defaultdict(dict)
     for a in cohort.assignments:
         subs = [cohort.submissions[s, a] for s in cohort.students if (s, a) in cohort.submissions]
@@ -225,7 +231,7 @@ def summarise(cohort: Cohort) -> dict:
         top = max(maxima) if maxima else 0.0
         per_ex: dict[str, list[Exercise]] = defaultdict(list)
         mistakes: Counter = Counter()
-        who: dict[str, list[str]] = defaultdict(list)
+        who: dict[str, set[str]] = defaultdict(set)
         sentence: dict[str, str] = {}
         section: dict[str, str] = {}
         unnamed, examples = 0, []
@@ -234,8 +240,9 @@ def summarise(cohort: Cohort) -> dict:
             for ex in sub.exercises:
                 per_ex[ex.exercise].append(ex)
                 for name in dict.fromkeys(ex.diagnoses):
-                    mistakes[name] += 1
-                    who[name].append(sub.student)
+                    if sub.student not in who[name]:
+                        mistakes[name] += 1  # learners, not exercises: σ' at z in W1 and b1 is one learner
+                    who[name].add(sub.student)
                     names.append(name)
                     sentence.setdefault(name, _sentence(ex.feedback, name))
                     section.setdefault(name, f"{ex.exercise}: {where_to_look(a, ex.exercise) or ''}".rstrip(": "))

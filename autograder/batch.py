@@ -58,16 +58,21 @@ def load_config(root: Path):
     return config
 
 
+def db_url(config, root: Path) -> str:
+    """The gradebook nbgrader uses for this course: its configured URL, else gradebook.db in the root."""
+    if "db_url" in config.get("CourseDirectory", {}):
+        return config.CourseDirectory.db_url
+    return f"sqlite:///{root / 'gradebook.db'}"
+
+
 def _sanitize(config, root: Path, assignment: str, student: str, notebook: Path) -> nbformat.NotebookNode:
     """What nbgrader's autograde does before it runs anything: same preprocessors, same config."""
     from traitlets.utils.importstring import import_item
 
     nb = nbformat.read(notebook, as_version=4)
     resources = {"nbgrader": {"student": student, "assignment": assignment, "notebook": notebook.stem,
-                              "db_url": f"sqlite:///{root / 'gradebook.db'}"},
+                              "db_url": db_url(config, root)},
                  "metadata": {"path": str(notebook.parent)}}
-    if "db_url" in config.get("CourseDirectory", {}):
-        resources["nbgrader"]["db_url"] = config.CourseDirectory.db_url
     for name in config.Autograde.sanitize_preprocessors:
         preprocessor = import_item(name)(config=config)
         nb, resources = preprocessor.preprocess(nb, resources)

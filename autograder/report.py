@@ -71,12 +71,9 @@ def load(root: Path, assignments: list[str] | None = None) -> Cohort:
     """Scores from the gradebook, everything else from the stored results and the submitted notebooks."""
     from nbgrader.api import Gradebook
 
-    from autograder.batch import load_config
+    from autograder.batch import db_url, load_config
 
-    config = load_config(root)
-    db_url = config.CourseDirectory.db_url if "db_url" in config.get("CourseDirectory", {}) else \
-        f"sqlite:///{root / 'gradebook.db'}"
-    with Gradebook(db_url) as gb:
+    with Gradebook(db_url(load_config(root), root)) as gb:
         order = {a: k for k, a in enumerate(ASSIGNMENTS)}
         known = sorted((a.name for a in gb.assignments), key=lambda a: (order.get(a, len(order)), a))
         wanted = assignments or known

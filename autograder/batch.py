@@ -103,7 +103,8 @@ def _prepare(config, job: Job):
     if cached is not None:
         return None
     secret = notebook_grading.course_secret(root)
-    recording, cells = notebook_grading.recording_job(nb, job.assignment, job.student, secret, files)
+    recording, cells = notebook_grading.recording_job(nb, job.assignment, job.student, secret, files,
+                                                      results.classmates(root, job.assignment))
     if not cells:
         results.save(stored, wanted, notebook_grading.NotebookOutcome())
         return None

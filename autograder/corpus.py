@@ -9,9 +9,11 @@ an entry is not allowed to know which diagnosis, if any, will fire.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 
-from autograder.samples import Edit, Sample, replace, rewrite
+from autograder.samples import Edit, Sample, change_answer, replace, rewrite
 
 
 @dataclass(frozen=True)
@@ -302,30 +304,45 @@ WHY = (
 Q = "quiz"
 
 
-def _answer(qid: str, old: str, new: str) -> Edit:
-    return replace(f"answer_{qid}", f"answer_{qid} = {old}", f"answer_{qid} = {new}")
+def _sign(v) -> str:
+    return repr(f"-({v})") if isinstance(v, str) else repr(-v)
 
 
+def _times(k: float):
+    return lambda v: repr(f"({v})*{k}") if isinstance(v, str) else repr(v * k)
+
+
+def _expanded(v: str) -> str:
+    import sympy as sp
+
+    return repr(str(sp.expand(sp.sympify(v))))
+
+
+# Each learner's quiz has their own numbers: a style is a function of the right answer.
 QUIZ = (
-    _ok(Q, "formulas rearranged", _answer("E06", "'-2*(y - y_hat)'", "'2*y_hat - 2*y'"), _answer("E14", "'a*(1 - a)'", "'a - a**2'")),
-    _ok(Q, "fractions and rounding", _answer("E15", "1/4", "0.25"), _answer("E12", "0.111776", "0.1118")),
-    _ok(Q, "shape as a list", _answer("M02", "(100, 30)", "(100, 30,)"), _answer("E23", "'y_hat - y'", "'-(y - y_hat)'")),
-    _ok(Q, "numbers as expressions", _answer("M07", "9.5367431640625e-07", "2 ** -20"), _answer("E07", "0.32", "8 / 25")),
-    _bad(Q, "E06 without the 2", _answer("E06", "'-2*(y - y_hat)'", "'-(y - y_hat)'")),
-    _bad(Q, "E06 sign", _answer("E06", "'-2*(y - y_hat)'", "'2*(y - y_hat)'")),
-    _bad(Q, "E14 at z", _answer("E14", "'a*(1 - a)'", "'a*(1 + a)'")),
-    _bad(Q, "E23 sign", _answer("E23", "'y_hat - y'", "'y - y_hat'")),
-    _bad(Q, "E09 sign", _answer("E09", "-7.36", "7.36")),
-    _bad(Q, "E10 halved", _answer("E10", "-11.776", "-5.888")),
-    _bad(Q, "E07 doubled", _answer("E07", "0.32", "0.64")),
-    _bad(Q, "E11 sign", _answer("E11", "-5.888", "5.888")),
-    _bad(Q, "M02 transposed", _answer("M02", "(100, 30)", "(30, 100)")),
-    _bad(Q, "M22 transposed", _answer("M22", "(3, 5)", "(5, 3)")),
-    _bad(Q, "M11 sign", _answer("M11", "-0.1", "0.1")),
-    _bad(Q, "E08 off by 10", _answer("E08", "13.5424", "1.35424")),
-    _bad(Q, "M18 halved", _answer("M18", "-6.58137088", "-3.29068544")),
-    _bad(Q, "E12 doubled", _answer("E12", "0.111776", "0.223552")),
-    _bad(Q, "E15 reciprocal", _answer("E15", "1/4", "4")),
+    _ok(Q, "formulas rearranged", change_answer("E06", _expanded), change_answer("E14", _expanded)),
+    _ok(Q, "fractions and rounding", change_answer("E15", lambda v: str(Fraction(v).limit_denominator(100))),
+        change_answer("E12", lambda v: f"{v:.4g}")),
+    _ok(Q, "shape with a trailing comma", change_answer("M02", lambda s: f"({s[0]}, {s[1]},)"),
+        change_answer("E23", lambda v: repr(f"-(-({v}))"))),
+    _ok(Q, "numbers as expressions", change_answer("M07", lambda v: f"2 ** {round(math.log2(v))}"),
+        change_answer("E07", lambda v: f"{round(v * 1000)} / 1000")),
+    _bad(Q, "E06 halved", change_answer("E06", _times(0.5))),
+    _bad(Q, "E06 sign", change_answer("E06", _sign)),
+    _bad(Q, "E14 1 + a", change_answer("E14", lambda v: repr(v.replace("1 - a", "1 + a")))),
+    _bad(Q, "E23 sign", change_answer("E23", _sign)),
+    _bad(Q, "E09 sign", change_answer("E09", _sign)),
+    _bad(Q, "E10 halved", change_answer("E10", _times(0.5))),
+    _bad(Q, "E07 doubled", change_answer("E07", _times(2))),
+    _bad(Q, "E11 sign", change_answer("E11", _sign)),
+    _bad(Q, "M02 transposed", change_answer("M02", lambda s: repr(s[::-1]))),
+    _bad(Q, "M22 transposed", change_answer("M22", lambda s: repr(s[::-1]))),
+    _bad(Q, "M11 sign", change_answer("M11", _sign)),
+    _bad(Q, "E08 off by 10", change_answer("E08", _times(0.1))),
+    _bad(Q, "M18 halved", change_answer("M18", _times(0.5))),
+    _bad(Q, "E12 doubled", change_answer("E12", _times(2))),
+    _bad(Q, "E15 reciprocal", change_answer("E15", lambda v: repr(1 / v))),
+    _bad(Q, "E07 with the bank's numbers", change_answer("E07", lambda v: "0.32")),
 )
 
 ENTRIES: tuple[Entry, ...] = WARMUP + REGRESSION + CLASSIFICATION + XOR + LAYERS + WHY + QUIZ

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import jail, notebook_grading
+from autograder import jail, notebook_grading, quiz
 from autograder.corpus import ENTRIES, Entry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,10 +45,12 @@ class Graded:
         return bool(self.lost) and not self.unnamed
 
 
-def notebook_of(entry: Entry, root: Path = ROOT) -> nbformat.NotebookNode:
+def notebook_of(entry: Entry, root: Path = ROOT, student: str = "") -> nbformat.NotebookNode:
     """The instructor's notebook (solutions and test cells, as nbgrader restores them for grading)
-    with the entry's edits applied."""
+    with the entry's edits applied; a quiz is first solved with `student`'s own numbers."""
     nb = nbformat.read(root / "source" / entry.assignment / f"{entry.assignment}.ipynb", as_version=4)
+    if entry.assignment == "quiz":
+        quiz.solve(nb, student)
     for edit in entry.edits:
         edit(nb)
     return nb
@@ -58,7 +60,7 @@ def grade(entry: Entry, root: Path = ROOT, sandbox: bool = True) -> Graded:
     """Grade one corpus entry as both doors would: recorded in the sandbox, judged here."""
     files = jail.submission_files(root / "release" / entry.assignment, jail.Limits())
     student = "corpus-" + str(ENTRIES.index(entry))
-    outcome = notebook_grading.grade_notebook(notebook_of(entry, root), entry.assignment, student, SECRET,
+    outcome = notebook_grading.grade_notebook(notebook_of(entry, root, student), entry.assignment, student, SECRET,
                                               sandbox=sandbox, files=files)
     lost = [r for r in outcome.results if r.score < r.points]
     return Graded(entry, sum(r.score for r in outcome.results), sum(r.points for r in outcome.results),

@@ -24,7 +24,7 @@ import pytest
 from autograder import plans
 from autograder.formulas import where_to_look
 from autograder.hidden_tests.conftest import probe_index
-from autograder.sandboxed import record_layers, record_two_layer, record_warmup, record_why, record_xor
+from autograder.sandboxed import record_layers, record_two_layer, record_warmup, record_why, record_xor, variants
 from autograder.sandboxed.calls import grader_references
 from autograder.sandboxed.run import recorder
 
@@ -44,6 +44,7 @@ class CheckResult:
     passed: bool
     message: str
     diagnosis: str | None = None  # what broke, when the check could name it
+    evidence: str | None = None  # for the instructors' report only (never in feedback)
 
 
 def _check_name(item) -> str:
@@ -69,7 +70,9 @@ class _Collector:
             else:
                 message = f"The grader itself failed on this check ({type(exc).__name__}: {exc}); tell your instructor."
             diagnosis = getattr(exc, "diagnosis", None) if isinstance(exc, AssertionError) else None
-            self.results[probe_index(item)].append(CheckResult(_check_name(item), report.passed, message, diagnosis))
+            evidence = getattr(exc, "evidence", None) if isinstance(exc, AssertionError) else None
+            self.results[probe_index(item)].append(
+                CheckResult(_check_name(item), report.passed, message, diagnosis, evidence))
 
 
 HIDDEN_MODULE = {"regression": "test_two_layer.py", "classification": "test_two_layer.py"}
@@ -147,6 +150,7 @@ def grade(assignment: str, exercise: str, namespace: dict, points: float) -> flo
         return 0.0
     probe, title = recorder(assignment)(exercise, namespace, plans.all_standins()), title_of(assignment, exercise)
     probe["assignment"] = assignment
+    probe["learner"] = variants.learner_id(namespace.get("LEARNER_ID", ""))  # the id the notebook says: a preview
     results = run_checks(probe)
     if not results:
         results = [CheckResult("grading", False, "No hidden check ran; tell your instructor.")]

@@ -196,6 +196,9 @@ def _strict_json(line: bytes) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
+GRADER_ONLY = frozenset({"judging"})  # job keys the sandbox never sees (the student's classmates)
+
+
 def run(job: dict, gates: list[dict[str, str]], limits: Limits | None = None, sandbox: bool = True) -> Outcome:
     """Run the sandboxed recording of `job`. gates[i] is the stand-ins' source for phase i ({} for
     none); it is sent only once every exercise of the earlier phases has been recorded."""
@@ -216,7 +219,7 @@ def run(job: dict, gates: list[dict[str, str]], limits: Limits | None = None, sa
     expected = [set(p["exercises"]) for p in job["phases"]]
     phase, received, buffer, size = 0, set(), b"", 0
     try:
-        proc.stdin.write(json.dumps(job).encode() + b"\n")
+        proc.stdin.write(json.dumps({k: v for k, v in job.items() if k not in GRADER_ONLY}).encode() + b"\n")
         proc.stdin.flush()
 
         def feed_gates() -> None:

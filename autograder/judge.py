@@ -18,11 +18,14 @@ RTOL, ATOL = 1e-7, 1e-10
 
 class Wrong(AssertionError):
     """A failed check. The message is the feedback; `diagnosis` names what broke, when the judge
-    can say it for certain (a known mistake, or a relation that holds at every point checked)."""
+    can say it for certain (a known mistake, or a relation that holds at every point checked);
+    `evidence` is for the instructors' report only, never shown to the learner (e.g. whose numbers
+    a quiz answer belongs to)."""
 
-    def __init__(self, message: str, diagnosis: str | None = None) -> None:
+    def __init__(self, message: str, diagnosis: str | None = None, evidence: str | None = None) -> None:
         super().__init__(message)
         self.diagnosis = diagnosis
+        self.evidence = evidence
 
 
 def known_mistake(message: str, name: str, explanation: str) -> Wrong:

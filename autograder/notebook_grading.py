@@ -60,6 +60,7 @@ class ExerciseResult:
     score: float
     feedback: str
     diagnoses: list[str] = field(default_factory=list)  # the failed checks' named mistakes, in order
+    evidence: list[str] = field(default_factory=list)  # for the instructors' report (whose numbers a quiz answer has)
 
 
 @dataclass
@@ -178,7 +179,8 @@ def _judged(cell: TestCell, probe: dict, title: str, results: list) -> ExerciseR
     score = grading.score_of(results, cell.points)
     return ExerciseResult(cell.grade_id, cell.exercise, cell.points, score,
                           grading.report(title, cell.points, score, results, probe),
-                          [r.diagnosis for r in results if not r.passed and r.diagnosis])
+                          [r.diagnosis for r in results if not r.passed and r.diagnosis],
+                          [r.evidence for r in results if not r.passed and r.evidence])
 
 
 def _zero(cell: TestCell, title: str, reason: str) -> ExerciseResult:
@@ -202,14 +204,16 @@ def plotting_cache() -> dict[str, str]:
 
 
 def recording_job(nb: NotebookNode, assignment: str, student: str, secret: bytes,
-                  files: dict[str, str]) -> tuple[dict, list[TestCell]]:
+                  files: dict[str, str], classmates: tuple[str, ...] = ()) -> tuple[dict, list[TestCell]]:
     """What the sandbox needs to record this notebook, as plain data (the learner's cells, the
-    staged files, the seed, the phases; never the secret), and the test cells to judge."""
+    staged files, the seed, the phases; never the secret), and the test cells to judge. `judging`
+    (the student id and the classmates whose quiz numbers an answer may belong to) stays out of the
+    sandbox (`jail.GRADER_ONLY`)."""
     cells = [c for c in test_cells(nb) if c.assignment == assignment]
     phases = plans.phases(assignment, [c.exercise for c in cells])
     job = {"assignment": assignment, "seed": seed_for(secret, assignment, student), "cells": learner_cells(nb),
            "files": files, "phases": [{"standins": list(s), "exercises": list(e)} for s, e in phases],
-           "cache": plotting_cache()}
+           "cache": plotting_cache(), "judging": {"learner": student, "classmates": sorted(classmates)}}
     return job, cells
 
 
@@ -240,7 +244,8 @@ def judge(job: dict, cells: list[TestCell], ran: dict) -> NotebookOutcome:
         elif "failed" in message or not isinstance(message.get("probe"), dict):
             outcome.results.append(_zero(cell, title, f"Recording your code failed: {str(message.get('failed'))[:300]}"))
         else:
-            probes[k] = {**merge(dry_run(assignment, cell.exercise, seed), message["probe"]), "assignment": assignment}
+            probes[k] = {**merge(dry_run(assignment, cell.exercise, seed), message["probe"]), "assignment": assignment,
+                         **job.get("judging", {})}
             outcome.results.append(None)  # judged below, with the others, in one pytest session
     checked = dict(zip(probes, grading.run_all_checks(list(probes.values())), strict=True))
     for k, probe in probes.items():
@@ -255,13 +260,13 @@ def judge(job: dict, cells: list[TestCell], ran: dict) -> NotebookOutcome:
 
 def grade_notebook(nb: NotebookNode, assignment: str, student: str, secret: bytes, folder: Path | None = None,
                    limits: jail.Limits | None = None, sandbox: bool = True,
-                   files: dict[str, str] | None = None) -> NotebookOutcome:
+                   files: dict[str, str] | None = None, classmates: tuple[str, ...] = ()) -> NotebookOutcome:
     """Record the notebook in the sandbox and judge every test cell; the notebook is not changed.
     The scratch folder gets `files` (name → base64), or else the files of `folder`."""
     limits = limits or jail.Limits()
     if files is None:
         files = jail.submission_files(folder, limits) if folder else {}
-    job, cells = recording_job(nb, assignment, student, secret, files)
+    job, cells = recording_job(nb, assignment, student, secret, files, classmates)
     if not cells:
         return NotebookOutcome()
     return judge(job, cells, record(job, limits, sandbox))

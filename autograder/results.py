@@ -55,6 +55,13 @@ def save(path: Path, wanted: str, outcome: NotebookOutcome) -> None:
     os.replace(tmp, path)
 
 
+def classmates(root: Path, assignment: str) -> tuple[str, ...]:
+    """Who submitted this assignment (`submitted/<id>/<assignment>/`): a quiz answer that is right
+    for one of them and wrong for its author is flagged."""
+    base = Path(root) / "submitted"
+    return tuple(sorted(p.parent.name for p in base.glob(f"*/{assignment}") if p.is_dir())) if base.is_dir() else ()
+
+
 def staged_files(root: Path, assignment: str, submitted: Path) -> dict[str, str]:
     """The files nbgrader's autograde puts beside the notebook: the submission's, overwritten by the
     instructor's own from source/ (data files a learner cannot alter)."""
@@ -77,6 +84,7 @@ def grade_cached(root: Path, nb: NotebookNode, assignment: str, student: str, no
     if cached is not None:
         return cached
     secret = notebook_grading.course_secret(root)
-    outcome = notebook_grading.grade_notebook(nb, assignment, student, secret, sandbox=sandbox, files=files)
+    outcome = notebook_grading.grade_notebook(nb, assignment, student, secret, sandbox=sandbox, files=files,
+                                              classmates=classmates(root, assignment))
     save(path, wanted, outcome)
     return outcome

@@ -8,6 +8,7 @@ grade them all.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,16 @@ def prepend(grade_id: str, code: str) -> Edit:
     return edit
 
 
+def change_answer(qid: str, how: Callable[[object], str]) -> Edit:
+    """A quiz answer as the learner got it: `how` maps their right value (a number, a formula string or
+    a shape tuple: each learner's is their own) to the Python they typed."""
+    def edit(nb: NotebookNode) -> None:
+        cell = _cell(nb, f"answer_{qid}")
+        cell.source = f"answer_{qid} = {how(ast.literal_eval(cell.source.split('=', 1)[1].strip()))}"
+
+    return edit
+
+
 def delete_cell(grade_id: str) -> Edit:
     def edit(nb: NotebookNode) -> None:
         nb.cells.remove(_cell(nb, grade_id))
@@ -125,6 +136,10 @@ class Sample:
         if self.solved:
             for grade_id, code in solution_code(nbformat.read(source_nb, as_version=4)).items():
                 _cell(nb, grade_id).source = code
+            if assignment == "quiz":  # each learner has their own numbers
+                from autograder import quiz
+
+                quiz.solve(nb, self.student)
         for edit in self.edits.get(assignment, ()):
             edit(nb)
         nbformat.write(nb, dest)
@@ -149,8 +164,7 @@ DEMO = (
             "layers": (replace("activations", '"tanh": lambda: 1.0 - A ** 2', '"tanh": lambda: 1.0 - Z ** 2'),),
             "why": (replace("lr_regime", "or L[-1] > L[0]", "or L[-1] >= L[0]"),),
             "classification": (replace("backward", "dh * h * (1.0 - h)", 'dh * cache["z1"] * (1.0 - cache["z1"])'),),
-            "quiz": (replace("answer_E06", "answer_E06 = '-2*(y - y_hat)'", "answer_E06 = '-(y - y_hat)'"),
-                     replace("answer_M02", "answer_M02 = (100, 30)", "answer_M02 = (30, 100)")),
+            "quiz": (change_answer("E06", lambda f: repr(f"-({f})")), change_answer("M02", lambda s: repr(s[::-1]))),
         },
     ),
 )

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import socket
+import shutil
 import threading
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from autograder import jail, notebook_grading
+from autograder import jail, notebook_grading, quiz
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTION = REPO / "source" / "regression" / "regression.ipynb"
@@ -233,6 +234,10 @@ def test_every_solution_gets_full_marks_through_the_sandbox(course, assignment):
     nb = nbformat.read(REPO / "source" / assignment / f"{assignment}.ipynb", as_version=4)
     folder = course / "submitted" / "ada" / assignment
     folder.mkdir(parents=True)
+    if assignment == "quiz":  # ada's own numbers, shown by the helper beside the notebook
+        quiz.solve(nb, "ada")
+        nb.cells[1].source = nb.cells[1].source.replace('LEARNER_ID = ""', 'LEARNER_ID = "ada"')
+        shutil.copy(REPO / "release" / "quiz" / quiz.HELPER, folder)
     outcome = notebook_grading.grade_notebook(nb, assignment, "ada", notebook_grading.course_secret(course), folder)
     assert outcome.stopped is None and outcome.cell_problems == []
     cells = notebook_grading.test_cells(nb)

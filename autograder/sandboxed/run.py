@@ -20,6 +20,7 @@ import builtins
 import contextlib
 import json
 import os
+import sys
 import types
 from pathlib import Path
 
@@ -132,6 +133,7 @@ def main() -> None:
     for fd in (0, 1, 2):  # learner code writing to the raw descriptors writes nowhere
         os.dup2(null, fd)
     _setup_scratch(job.get("files", {}))
+    sys.path.insert(0, str(Path.cwd()))  # as in a kernel: the notebook's own folder is importable (quiz_variants.py)
     if not job.get("keep_user"):  # only --no-sandbox asks (jail.run), and it is unsafe anyway
         _drop_root()
     _setup_cache(job.get("cache", {}))

@@ -1,10 +1,13 @@
 """The quiz: generated from the banks, graded against the banks' recomputation."""
 
+import importlib.util
 import shutil
 
+import numpy as np
 import pytest
+import sympy as sp
 
-from autograder import banks, quiz
+from autograder import banks, grading, quiz
 from autograder.grading import grade
 from tests.conftest import REPO
 
@@ -47,3 +50,93 @@ def test_every_computable_question_is_in_the_quiz():
     for qid in QUESTIONS:
         assert f"answer_{qid}" in text
     assert "101770" not in text and "-5.888" not in text  # no written answer in the release
+
+
+# --- per-learner variants --------------------------------------------------------------------------
+
+IDS = [f"learner{i:04d}" for i in range(1000)]
+
+
+def _printed(q, value) -> str:
+    """An answer as the grader compares it: numbers to 4 significant figures, formulas expanded."""
+    if q.kind == "number":
+        return f"{float(value):.4g}"
+    if q.kind == "shape":
+        return str(tuple(value))
+    return str(sp.expand(banks.plain_expr(value)))
+
+
+def test_a_thousand_learners_get_distinct_well_posed_variants():
+    answers = {q.id: [banks.answer_for(q, learner) for learner in IDS] for q in banks.computable()}
+    memo: dict = {}  # learners share variants: print each distinct answer once
+
+    def shown(q, a) -> str:
+        if (q.id, str(a)) not in memo:
+            memo[q.id, str(a)] = _printed(q, a)
+        return memo[q.id, str(a)]
+
+    printed = {q.id: [shown(q, a) for a in answers[q.id]] for q in banks.computable()}
+    fixed = [q.id for q in banks.computable() if q.fixed]
+    assert fixed == ["M15"], "only a fact with no numbers in it is the same for everyone"
+    for q in banks.computable():
+        distinct = set(printed[q.id])
+        if not q.fixed:
+            assert len(distinct) >= 8, f"{q.id}: only {len(distinct)} distinct answers over 1000 learners"
+        if q.kind == "number":
+            values = np.array([float(a) for a in answers[q.id]])
+            assert np.all(np.isfinite(values)), q.id
+            nonzero = np.abs(values[values != 0])
+            assert np.all((nonzero >= 1e-8) & (nonzero < 1e7)), f"{q.id}: an answer no one can write down"
+    rows = {tuple(printed[q.id][i] for q in banks.computable()) for i in range(len(IDS))}
+    assert len(rows) == len(IDS), "two learners share every answer"
+
+
+def test_the_release_helper_draws_what_the_grader_draws(monkeypatch):
+    spec = importlib.util.spec_from_file_location("quiz_variants", REPO / "release" / "quiz" / quiz.HELPER)
+    helper = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(helper)
+    for learner in IDS[:50] + ["ada", "Zoë Ünal", "s1234567"]:
+        for q in banks.computable():
+            assert helper.ask(learner, q.id) == banks.asked(q, learner)
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    assert helper.use("") == "" and "No learner id" in helper.show("E07")
+    assert helper.use(" ada ") == "ada" and "E07" in helper.show("E07")
+    monkeypatch.setenv("JUPYTERHUB_USER", "hubuser")
+    assert helper.use("typed") == "hubuser", "JupyterHub's user name wins over a typed id"
+    text = (REPO / "release" / "quiz" / quiz.HELPER).read_text(encoding="utf-8")
+    assert "answer =" not in text and "sympy" not in text and "autograder" not in text
+
+
+def _judged(qid, value, learner, classmates=()):
+    q = banks.question(qid)
+    kind = {"number": "scalar", "formula": "str", "shape": "tuple"}[q.kind]
+    encoded = {"kind": kind, "value": value}
+    if kind == "tuple":
+        encoded = {"kind": "tuple", "items": [{"kind": "scalar", "value": v} for v in value]}
+    probe = {"assignment": "quiz", "exercise": "quiz", "question": qid, "value": encoded, "learner": learner,
+             "classmates": list(classmates)}
+    return grading.run_checks(probe)[0]
+
+
+def _right(qid, learner):
+    q = banks.question(qid)
+    answer = banks.answer_for(q, learner)
+    return {"number": float, "formula": lambda a: sp.sstr(banks.plain_expr(a)), "shape": tuple}[q.kind](answer)
+
+
+@pytest.mark.parametrize("qid", ["E06", "E07", "E12", "M02", "M18", "M05"])
+def test_an_answer_is_judged_against_the_learners_own_numbers(qid):
+    ada, ben = "ada", "ben"
+    assert banks.answer_for(banks.question(qid), ada) != banks.answer_for(banks.question(qid), ben)
+    assert _judged(qid, _right(qid, ada), ada).passed
+    copied = _judged(qid, _right(qid, ada), ben, classmates=["ada", "ben", "cy"])
+    assert not copied.passed and copied.diagnosis == quiz.OTHER_NUMBERS and copied.evidence == "ada"
+    assert "right answer for other numbers" in copied.message and "ada" not in copied.message
+    assert banks.asked(banks.question(qid), ben) in copied.message, "the feedback shows the learner's own question"
+    bank = _judged(qid, _right(qid, ""), ben)
+    assert not bank.passed and bank.evidence == "the bank's example"
+
+
+def test_a_wrong_answer_that_is_no_ones_is_not_called_copied():
+    result = _judged("E07", 123.456, "ben", classmates=IDS[:200])
+    assert not result.passed and result.diagnosis != quiz.OTHER_NUMBERS and result.evidence is None

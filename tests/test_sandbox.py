@@ -9,8 +9,8 @@ import ast
 import hashlib
 import json
 import os
-import socket
 import shutil
+import socket
 import threading
 from pathlib import Path
 

@@ -131,3 +131,31 @@ def cluster_run(workdir: Path, assignment: str = "regression", students: int = 2
               f"submission (dask 1 worker against 1 local process)",
               f"  identical scores      : {'yes' if same else 'NO'}"]
     return "\n".join(lines)
+
+
+def local_check(workdir: Path, runs: int = 3) -> str:
+    """The learner's local check (`python -m pytest` in an assignment folder of the release, solved as
+    the instructor's solution), timed per assignment: the best and the median of `runs` runs, wall
+    clock, a fresh process each time, as a learner runs it."""
+    from statistics import median
+
+    from autograder.course import ASSIGNMENTS
+    from autograder.samples import SAMPLES
+
+    repo = Path(__file__).resolve().parent.parent
+    lines = [f"{'assignment':<16}{'best':>8}{'median':>9}  (python -m pytest in a solved release folder, {runs} runs)"]
+    for a in ASSIGNMENTS:
+        folder = workdir / a
+        shutil.copytree(repo / "release" / a, folder)
+        nb = folder / f"{a}.ipynb"
+        SAMPLES["ada"].make(a, nb, repo / "source" / a / f"{a}.ipynb", nb)
+        seconds = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=folder,
+                                  capture_output=True, text=True, check=False)
+            seconds.append(time.perf_counter() - started)
+            if done.returncode != 0:
+                raise RuntimeError(f"the local check of the solved {a} failed:\n{done.stdout[-2000:]}")
+        lines.append(f"{a:<16}{min(seconds):>7.2f}s{median(seconds):>8.2f}s")
+    return "\n".join(lines)

@@ -32,7 +32,7 @@ import nbformat
 
 from autograder import quiz
 from autograder.course import ASSIGNMENTS, REPO, Course, StepFailed, grade_table
-from autograder.samples import BAD, DEMO, Sample
+from autograder.samples import BAD, COPYING, DEMO, Sample
 
 LEARNER_TESTS = Path(__file__).resolve().parent / "learner_test_notebook.py"
 
@@ -80,10 +80,12 @@ def cmd_demo(args) -> int:
     samples = DEMO + (BAD if args.all_samples else ())
     course = Course.create(workdir)
     _say(f"Demo course directory: {course.root}")
-    for s in samples:
+    for s in samples + (COPYING if args.all_samples else ()):
         _say(f"  sample student {s.student}: {s.description}")
     plan = {a: DEMO for a in ASSIGNMENTS}
     plan.update({a: samples for a in ("regression", "classification")})  # the misbehaving samples' targets
+    if args.all_samples:
+        plan["quiz"] = DEMO + COPYING  # a learner who hands in a classmate's quiz answers
     rows = run_cycle(course, plan, fast=True, progress=True)
     _say("\nGrades (nbgrader export):\n" + grade_table(rows))
     _say(f"\nFeedback pages: {course.root / 'feedback'}")
@@ -130,6 +132,8 @@ def cmd_bench(args) -> int:
         _say(report_bench.run(workdir / "course", args.report))
     elif args.dask:
         _say(bench.cluster_run(workdir, args.assignment, args.students))
+    elif args.local_check:
+        _say(bench.local_check(workdir))
     else:
         _say(bench.run(workdir, args.assignment, args.students, args.jobs))
     return 0
@@ -282,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--workdir", help="an empty directory for the benchmark course")
     bench.add_argument("--report", type=int, metavar="LEARNERS",
                        help="instead: time the cohort report on a synthetic course of this many learners × 7 assignments")
+    bench.add_argument("--local-check", action="store_true",
+                       help="time the learner's `python -m pytest` in each solved release folder instead")
     bench.add_argument("--dask", action="store_true",
                        help="instead: local processes against a local Dask scheduler with 1 and 2 workers")
     prec = sub.add_parser("precision", help="how exact the oracle is, and what margin correct learners keep")

@@ -61,7 +61,6 @@ def build():
         new_code_cell('LEARNER_ID = ""  # on JupyterHub your user name is used; otherwise type your id here\n\n'
                       "import quiz_variants as my\n\n"
                       "my.use(LEARNER_ID)")]
-    cells[-1].metadata.update(_meta("learner_id"))
     for q in computable():
         var = f"answer_{q.id}"
         cells.append(new_markdown_cell(f"### {q.id}\n\n{HOW[q.kind].format(var=var)}"))
@@ -85,7 +84,10 @@ def build():
         test.metadata.update(editable=False, deletable=False)
         cells.append(test)
     for cell in cells:  # stable ids, so the same banks always give the same file
-        cell.id = cell.metadata.get("nbgrader", {}).get("grade_id") or _markdown_id(cell.source)
+        # (the learner-id cell has no nbgrader metadata: nbgrader's autograde drops the grade_id of a cell
+        # it does not track, then fails on it)
+        cell.id = cell.metadata.get("nbgrader", {}).get("grade_id") or (
+            "learner-id" if cell.cell_type == "code" else _markdown_id(cell.source))
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     nb.metadata["language_info"] = {"name": "python"}
@@ -219,24 +221,28 @@ def _same(q: Question, given, answer) -> bool:
 
 
 def _other_numbers(q: Question, given, learner: str, classmates, shown: str) -> None:
-    """Raise if the wrong answer is right for other numbers: the bank's example, or a classmate's
-    (checked once per distinct variant). The feedback names no one; the report learns whose."""
+    """Raise if the wrong answer is right for other numbers: the bank's example, or classmates'
+    (each distinct variant tried once). The feedback names no one; the report learns whose."""
     if q.fixed:
         return
-    mine = banks.values_for(q, learner)
-    seen = {_variant_key(mine)}
+    mine = _variant_key(banks.values_for(q, learner))
+    owners: dict[tuple, list[str]] = {}
     for other in ["", *sorted(set(map(str, classmates)) - {learner})]:
-        values = banks.values_for(q, other)
-        key = _variant_key(values)
-        if key in seen:
-            continue
-        seen.add(key)
-        if _same(q, given, banks.answer_for(q, other)):
-            raise verdict.Wrong(
-                f"{q.id}: {shown} is the right answer for other numbers, not for yours. Your question: "
-                f"{banks.asked(q, learner)} (your notebook shows it under "
-                "the title once your learner id is set; the grader uses the id of your submission).",
-                OTHER_NUMBERS, "the bank's example" if other == "" else other)
+        key = _variant_key(banks.values_for(q, other))
+        if key != mine:
+            owners.setdefault(key, []).append(other or "the bank's example")
+    whose = [name for names in owners.values() if _same(q, given, banks.answer_for(q, _first_id(names)))
+             for name in names]
+    if whose:
+        raise verdict.Wrong(
+            f"{q.id}: {shown} is the right answer for other numbers, not for yours. Your question: "
+            f"{banks.asked(q, learner)} (your notebook shows it under the title once your learner id is set; "
+            "the grader uses the id of your submission).",
+            OTHER_NUMBERS, ", ".join(sorted(whose)))
+
+
+def _first_id(names: list[str]) -> str:
+    return "" if names[0] == "the bank's example" else names[0]
 
 
 def _variant_key(values: dict) -> tuple:

@@ -41,6 +41,7 @@ class Exercise:
     points: float
     diagnoses: list[str]
     feedback: str
+    evidence: list[str] = field(default_factory=list)  # whose numbers a quiz answer belongs to
 
 
 @dataclass
@@ -116,8 +117,8 @@ def _add_results(root: Path, sub: Submission) -> None:
             outcome = json.loads(path.read_text(encoding="utf-8"))["outcome"]
         except (OSError, ValueError, KeyError):
             continue
-        sub.exercises += [Exercise(r["exercise"], r["score"], r["points"], r.get("diagnoses", []), r["feedback"])
-                          for r in outcome["results"]]
+        sub.exercises += [Exercise(r["exercise"], r["score"], r["points"], r.get("diagnoses", []), r["feedback"],
+                                   r.get("evidence", [])) for r in outcome["results"]]
         sub.stopped = sub.stopped or outcome.get("stopped")
         sub.problems += [f"{p.get('cell')}: {p.get('error')}" for p in outcome.get("cell_problems", [])]
         sub.seconds += float(outcome.get("sandbox_seconds", 0.0))
@@ -231,11 +232,12 @@ def summarise(cohort: Cohort) -> dict:
         who: dict[str, set[str]] = defaultdict(set)
         sentence: dict[str, str] = {}
         section: dict[str, str] = {}
-        unnamed, examples = 0, []
+        unnamed, examples, other_numbers = 0, [], []
         for sub in subs:
             names = []
             for ex in sub.exercises:
                 per_ex[ex.exercise].append(ex)
+                other_numbers += [(sub.student, ex.exercise, whose) for whose in ex.evidence]
                 for name in dict.fromkeys(ex.diagnoses):
                     if sub.student not in who[name]:
                         mistakes[name] += 1  # learners, not exercises: σ' at z in W1 and b1 is one learner
@@ -266,6 +268,7 @@ def summarise(cohort: Cohort) -> dict:
             "crashed": sorted((s.student, s.problems[0]) for s in subs if s.problems),
             "slowest": [(s.student, round(s.seconds, 2)) for s in sorted(subs, key=lambda s: -s.seconds)[:5]],
             "copied": copies[a],
+            "other_numbers": sorted(other_numbers),
         }
         out["funnel"].append({"assignment": a, "submitted": len(subs), "of": len(cohort.students)})
     for s in cohort.students:
@@ -292,14 +295,17 @@ def text_summary(data: dict) -> str:
         top = ", ".join(f"{m['name']} ({m['count']})" for m in d["mistakes"][:3]) or "none"
         lines.append(f"{a}: {d['submitted']} submitted, mean {d['mean']:.2f} / {d['max']:g}; most common mistakes: "
                      f"{top}; unnamed wrong answers {d['unnamed']}; stopped {len(d['stopped'])}; "
-                     f"possible copies {len(d['copied'])}")
+                     f"possible copies {len(d['copied'])}"
+                     + (f"; answers with someone else's numbers {len(d['other_numbers'])} "
+                        f"(from {len({x[0] for x in d['other_numbers']})} learners)" if d["other_numbers"] else ""))
     return "\n".join(lines)
 
 
 def write_csv(data: dict, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     assignments = list(data["assignments"])
-    paths = [folder / "learners.csv", folder / "mistakes.csv", folder / "exercises.csv", folder / "copied.csv"]
+    paths = [folder / "learners.csv", folder / "mistakes.csv", folder / "exercises.csv", folder / "copied.csv",
+             folder / "other_numbers.csv"]
     with open(paths[0], "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["student", *assignments, "mistakes"])
@@ -324,6 +330,12 @@ def write_csv(data: dict, folder: Path) -> list[Path]:
         for a, d in data["assignments"].items():
             for x, y, sim in d["copied"]:
                 w.writerow([a, x, y, f"{sim:.1f}"])
+    with open(paths[4], "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["assignment", "learner", "question", "right for the numbers of"])
+        for a, d in data["assignments"].items():
+            for learner, question, whose in d["other_numbers"]:
+                w.writerow([a, learner, question, whose])
     return paths
 
 
@@ -432,6 +444,12 @@ def _section(a: str, d: dict, code_of: dict[tuple[str, str], str]) -> str:
                      f"<td><pre>{html.escape(code_of.get((y, a), ''))}</pre></td></tr></table></details>")
     if not d["copied"]:
         parts.append("<p>none</p>")
+    if d["other_numbers"]:
+        parts += ["<h3>Answers right for someone else's numbers</h3>",
+                  '<p class="note">Each learner\'s quiz has their own numbers. These wrong answers are right for '
+                  "another learner's numbers (or for the bank's example): copied, or worked with the wrong id. The "
+                  "learner was told only that the answer belongs to other numbers.</p>",
+                  _table(["learner", "question", "right for the numbers of"], d["other_numbers"])]
     return "\n".join(parts)
 
 

@@ -101,6 +101,16 @@ def change_answer(qid: str, how: Callable[[object], str]) -> Edit:
     return edit
 
 
+def answers_of(learner: str) -> Edit:
+    """Every quiz answer replaced by `learner`'s right answers: a copier's notebook."""
+    def edit(nb: NotebookNode) -> None:
+        from autograder import quiz
+
+        quiz.solve(nb, learner)
+
+    return edit
+
+
 def delete_cell(grade_id: str) -> Edit:
     def edit(nb: NotebookNode) -> None:
         nb.cells.remove(_cell(nb, grade_id))
@@ -203,4 +213,10 @@ BAD = (
         replace("backward", "dW2 = dz2 * h", "dW2 = 0.5 * dz2 * h"))),
 )
 
-SAMPLES = {s.student: s for s in DEMO + BAD}
+# The quiz gives every learner their own numbers: pia works hers out, pat hands in pia's answers.
+COPYING = (
+    Sample("pia", "correct quiz, on her own numbers"),
+    Sample("pat", "copied pia's quiz answers", edits={"quiz": (answers_of("pia"),)}),
+)
+
+SAMPLES = {s.student: s for s in DEMO + BAD + COPYING}

@@ -12,7 +12,7 @@ import pytest
 
 from autograder.cli import run_cycle
 from autograder.course import Course
-from autograder.samples import BAD, DEMO
+from autograder.samples import BAD, COPYING, DEMO
 
 pytestmark = pytest.mark.cycle
 
@@ -32,13 +32,14 @@ EXPECTED = {  # (student, assignment) -> score out of 10
     ("oz", "regression"): 4,    # imports the grader inside backward: refused, gradient groups 0
     ("lou", "regression"): 8,   # silenced numpy.testing, wrong ∂L/∂W2
     ("max", "regression"): 0,   # no code, results hidden, checks silenced: 0 (nbgrader alone: full marks)
+    ("pia", "quiz"): 28,        # her own numbers, worked out
 }
 
 
 @pytest.fixture(scope="module")
 def cycle(tmp_path_factory):
     course = Course.create(tmp_path_factory.mktemp("cycle") / "course")
-    rows = run_cycle(course, {"regression": DEMO + BAD, "classification": DEMO, "quiz": DEMO}, say=lambda msg: None)
+    rows = run_cycle(course, {"regression": DEMO + BAD, "classification": DEMO, "quiz": DEMO + COPYING}, say=lambda msg: None)
     return course, {(r["student_id"], r["assignment"]): float(r["score"]) for r in rows}
 
 
@@ -71,7 +72,7 @@ def test_feedback_gives_reasons_for_bad_submissions(cycle):
 def test_no_hidden_test_code_in_any_feedback(cycle):
     course, _ = cycle
     pages = list((course.root / "feedback").rglob("*.html"))
-    assert len(pages) == 15 + 3 + 3
+    assert len(pages) == 15 + 3 + 3 + 2
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert "BEGIN HIDDEN TESTS" not in text and "autograder.grading" not in text, page
@@ -135,7 +136,7 @@ def test_the_cohort_report_matches_the_gradebook(cycle, cohort_report):
     shown = {(r["student"], a): float(r[a]) for r in learners for a in ("regression", "classification", "quiz")
              if r[a] != ""}
     submitted = {(x.student, a) for x in DEMO for a in ("regression", "classification", "quiz")} | {
-        (x.student, "regression") for x in BAD}
+        (x.student, "regression") for x in BAD} | {(x.student, "quiz") for x in COPYING}
     assert set(shown) == submitted  # nbgrader's export says 0 for "did not submit"; the page says "–"
     assert shown == {k: v for k, v in scores.items() if k in submitted}  # every score is the gradebook's
     mistakes = {(r["assignment"], r["mistake"]): r["learners"].split() for r in _csv(out / "mistakes.csv")}
@@ -149,6 +150,23 @@ def test_the_cohort_report_matches_the_gradebook(cycle, cohort_report):
     assert "did not return within" in page or "dan" in page
     assert "regression: 15 submitted" in summary and "swapped W1 indices" in page
     assert "http://" not in page and "https://" not in page  # offline: nothing to fetch
+
+
+def test_a_copied_quiz_loses_the_points_of_other_numbers_and_is_flagged(cycle, cohort_report):
+    """pat handed in pia's quiz answers: every answer whose numbers differ from pat's own is wrong,
+    each such one is flagged as pia's, and pia (and ada) keep full marks."""
+    _, scores = cycle
+    out, summary = cohort_report
+    flagged = [r for r in _csv(out / "other_numbers.csv") if r["learner"] == "pat"]
+    assert scores["pia", "quiz"] == scores["ada", "quiz"] == 28.0
+    assert 0 < scores["pat", "quiz"] < 20  # only questions whose numbers happen to coincide stay right
+    assert len(flagged) == 28 - scores["pat", "quiz"]  # every lost point is flagged ...
+    assert all("pia" in r["right for the numbers of"].split(", ") for r in flagged)  # ... as pia's numbers
+    # (and of anyone whose numbers for that question are pia's: the bank's example, ada, ben, ...)
+    assert not any(r["learner"] in ("pia", "ada", "cy") for r in _csv(out / "other_numbers.csv"))
+    page = feedback(cycle[0], "pat", "quiz")
+    assert "is the right answer for other numbers, not for yours" in page and "pia" not in page
+    assert "answers with someone else's numbers" in summary
 
 
 def test_the_cohort_report_renders_and_sorts_in_a_browser(cohort_report):
@@ -176,7 +194,8 @@ def test_the_cohort_report_renders_and_sorts_in_a_browser(cohort_report):
         browser.close()
     assert not errors
     assert histograms == 3 and bars > 10
-    assert rows == 15
-    as_numbers = [float(v) for v in ascending]
-    assert as_numbers == sorted(as_numbers) and [float(v) for v in descending] == sorted(as_numbers, reverse=True)
+    assert rows == 15 + 2  # pia and pat submitted the quiz only: "–" under regression
+    as_numbers = [float(v) for v in ascending if v != "–"]
+    assert len(as_numbers) == 15 and as_numbers == sorted(as_numbers)
+    assert [float(v) for v in descending if v != "–"] == sorted(as_numbers, reverse=True)
     assert (ARTIFACTS / "cohort-report.png").stat().st_size > 10_000

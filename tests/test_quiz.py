@@ -130,11 +130,11 @@ def test_an_answer_is_judged_against_the_learners_own_numbers(qid):
     assert banks.answer_for(banks.question(qid), ada) != banks.answer_for(banks.question(qid), ben)
     assert _judged(qid, _right(qid, ada), ada).passed
     copied = _judged(qid, _right(qid, ada), ben, classmates=["ada", "ben", "cy"])
-    assert not copied.passed and copied.diagnosis == quiz.OTHER_NUMBERS and copied.evidence == "ada"
+    assert not copied.passed and copied.diagnosis == quiz.OTHER_NUMBERS and "ada" in copied.evidence.split(", ")
     assert "right answer for other numbers" in copied.message and "ada" not in copied.message
     assert banks.asked(banks.question(qid), ben) in copied.message, "the feedback shows the learner's own question"
     bank = _judged(qid, _right(qid, ""), ben)
-    assert not bank.passed and bank.evidence == "the bank's example"
+    assert not bank.passed and "the bank's example" in bank.evidence.split(", ")
 
 
 def test_a_wrong_answer_that_is_no_ones_is_not_called_copied():

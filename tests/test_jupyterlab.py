@@ -12,6 +12,7 @@ import urllib.request
 
 import pytest
 
+from autograder import banks
 from autograder.samples import SAMPLES
 from tests.conftest import REPO
 
@@ -24,19 +25,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def lab(tmp_path):
-    """JupyterLab serving a copy of release/regression with the correct solution filled in."""
-    folder = tmp_path / "regression"
-    shutil.copytree(REPO / "release" / "regression", folder)
-    nb = folder / "regression.ipynb"
-    SAMPLES["ada"].make("regression", nb, REPO / "source" / "regression" / "regression.ipynb", nb)
+def _serve(tmp_path, assignment: str, env_extra: dict[str, str]):
+    """JupyterLab serving a copy of release/<assignment> with the correct solution filled in."""
+    folder = tmp_path / assignment
+    shutil.copytree(REPO / "release" / assignment, folder)
+    nb = folder / f"{assignment}.ipynb"
+    SAMPLES["ada"].make(assignment, nb, REPO / "source" / assignment / f"{assignment}.ipynb", nb)
     settings = tmp_path / "lab-settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))  # render every cell
     port = _free_port()
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"),
-           "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "ws")}
+           "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "ws"),
+           **env_extra}
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}", "--ServerApp.ip=127.0.0.1",
          "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={folder}"],
@@ -55,6 +56,18 @@ def lab(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.fixture
+def lab(tmp_path):
+    yield from _serve(tmp_path, "regression", {})
+
+
+@pytest.fixture
+def quiz_lab(tmp_path):
+    """The quiz on a JupyterHub-like server: the kernel sees JUPYTERHUB_USER, as a hub's single-user
+    server sets it."""
+    yield from _serve(tmp_path, "quiz", {"JUPYTERHUB_USER": "zoe"})
 
 
 def _answer_dialogs(page) -> None:
@@ -131,3 +144,29 @@ def test_learner_runs_the_release_notebook_in_jupyterlab(lab, tmp_path):
         assert line in text
     assert errors == 0 and "Traceback" not in text
     assert plots == 1  # the learner's loss curve
+
+
+def test_the_quiz_shows_the_learners_own_numbers_in_jupyterlab(quiz_lab, tmp_path):
+    """One release notebook for all: on JupyterHub the user name picks the numbers, with no id typed."""
+    from playwright.sync_api import sync_playwright
+
+    asked = banks.asked(banks.question("E07"), "zoe")
+    assert asked != banks.asked(banks.question("E07"), "ada")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{quiz_lab}/lab/tree/quiz.ipynb")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+        output = page.locator(".jp-OutputArea-output")
+        _run_all(page, output.filter(has_text="show the numbers of learner 'zoe'").first)
+        output.filter(has_text="M24: answer recorded").first.wait_for(timeout=120_000)
+        page.screenshot(path=str(tmp_path / "quiz.png"), full_page=True)
+        text = page.locator(".jp-Notebook").inner_text()
+        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count()
+        browser.close()
+    assert "(your JupyterHub user name)" in text
+    assert asked in text  # the question with zoe's numbers, rendered as Markdown under its title
+    assert errors == 0 and "Traceback" not in text

@@ -7,6 +7,8 @@ loop, exceptions, floods, …), then
 2. `backprop-course autograde` on the same course from scratch (results and marks removed);
 3. each notebook's code cells executed alone in a fresh `python` process, serially, with no
    grading at all (what running the learner's code costs);
+4. with `--in-kernel`, stock `nbgrader autograde` (nbgrader's Execute: everything in a Jupyter kernel,
+   as this course graded before the sandbox), timed only;
 checks that both doors give every student the same score, and prints seconds per notebook and ratios.
 """
 
@@ -60,7 +62,23 @@ def _run_alone(paths: list[Path]) -> float:
     return time.perf_counter() - start
 
 
-def run(workdir: Path, assignment: str = "regression", students: int = 20, jobs: int | None = None) -> str:
+STOCK_PIPELINE = [  # nbgrader's own autograde steps: Execute runs the notebook, test cells and all, in a kernel
+    "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.LimitOutput", "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties", "nbgrader.preprocessors.CheckCellMetadata"]
+
+
+def _stock_autograde(course: Course, assignment: str) -> float:
+    """Stock `nbgrader autograde` (its Execute in place of our sandbox): what grading cost before the
+    sandbox, when the hidden checks ran inside the learner's kernel. Timed only: its grades are not this
+    course's (learner code ran with the instructor's rights)."""
+    pipeline = "[" + ",".join(repr(p) for p in STOCK_PIPELINE) + "]"
+    start = time.perf_counter()
+    course.run("autograde", assignment, "--force", f"--Autograde.autograde_preprocessors={pipeline}")
+    return time.perf_counter() - start
+
+
+def run(workdir: Path, assignment: str = "regression", students: int = 20, jobs: int | None = None,
+        in_kernel: bool = False) -> str:
     course = Course.create(workdir / "course")
     course.generate(assignment)
     paths = _submit(course, assignment, students)
@@ -77,6 +95,7 @@ def run(workdir: Path, assignment: str = "regression", students: int = 20, jobs:
     scores2 = batch.scores(course.root, assignment)
 
     alone = _run_alone(paths)
+    stock = _stock_autograde(course, assignment) if in_kernel else None
     same = scores1 == scores2 and len(scores1) == students
     differ = {k: (scores1.get(k), scores2.get(k)) for k in scores1 if scores1.get(k) != scores2.get(k)}
     n = students
@@ -86,6 +105,9 @@ def run(workdir: Path, assignment: str = "regression", students: int = 20, jobs:
         f"  backprop-course autograde   : {door2:7.1f} s  {door2 / n:6.3f} s per notebook "
         f"(sandbox + judge {summary['grade_seconds']:.1f} s, nbgrader's gradebook step {summary['record_seconds']:.1f} s)",
         f"  learner code alone, serial  : {alone:7.1f} s  {alone / n:6.3f} s per notebook",
+        *([f"  stock nbgrader, in-kernel   : {stock:7.1f} s  {stock / n:6.3f} s per notebook "
+           "(nbgrader's Execute: learner code and the hidden checks in a Jupyter kernel, as before the sandbox)",
+           f"  speed-up over stock nbgrader: {stock / door2:7.2f}×"] if stock is not None else []),
         f"  speed-up over nbgrader      : {door1 / door2:7.2f}×",
         f"  overhead over code alone    : {door2 / alone:7.2f}×",
         f"  identical scores            : {'yes' if same else f'NO: {differ}'}",

@@ -135,7 +135,7 @@ def cmd_bench(args) -> int:
     elif args.local_check:
         _say(bench.local_check(workdir))
     else:
-        _say(bench.run(workdir, args.assignment, args.students, args.jobs))
+        _say(bench.run(workdir, args.assignment, args.students, args.jobs, in_kernel=args.in_kernel))
     return 0
 
 
@@ -286,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--workdir", help="an empty directory for the benchmark course")
     bench.add_argument("--report", type=int, metavar="LEARNERS",
                        help="instead: time the cohort report on a synthetic course of this many learners × 7 assignments")
+    bench.add_argument("--in-kernel", action="store_true",
+                       help="also time stock nbgrader autograde (Execute in a Jupyter kernel, as before the sandbox)")
     bench.add_argument("--local-check", action="store_true",
                        help="time the learner's `python -m pytest` in each solved release folder instead")
     bench.add_argument("--dask", action="store_true",

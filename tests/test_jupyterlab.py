@@ -98,16 +98,17 @@ def _click(page, target, seconds: float = 120) -> None:
                 raise
 
 
-def _run_all(page, first_output, attempts: int = 3) -> None:
+def _run_all(page, first_output, attempts: int = 6) -> None:
     """Run → Run All Cells, as a learner would. On a loaded machine the first click can land
-    before the kernel is connected and run nothing: then the learner clicks again."""
+    before the kernel is connected and run nothing: then the learner clicks again (after 30 s:
+    waiting 90 s each time cost CI three minutes when it happened)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for attempt in range(attempts):
         _click(page, page.locator(".lm-MenuBar-itemLabel", has_text="Run").first)
         _click(page, page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first)
         try:
-            first_output.wait_for(timeout=90_000)
+            first_output.wait_for(timeout=30_000)
             return
         except PlaywrightTimeout:
             if attempt == attempts - 1:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from autograder.sandboxed import (
     calls,
+    drawing,
     points,
     record_layers,
     record_quiz,
@@ -77,12 +78,14 @@ def strip_magics(source: str) -> str:
 
 
 def run_cells(cells: list[dict], namespace: dict) -> list[dict]:
-    """Run the notebook's code cells in order; an error in one does not stop the next (as nbgrader)."""
+    """Run the notebook's code cells in order; an error in one does not stop the next (as nbgrader).
+    Statements that only draw are left out: no grade depends on a drawing (`drawing.py`)."""
     problems = []
     for cell in cells:
         out = calls._BoundedText()
         try:
-            code = compile(strip_magics(cell["source"]), f"<cell {cell['id']}>", "exec")
+            source, name = strip_magics(cell["source"]), f"<cell {cell['id']}>"
+            code = drawing.without_drawing(source, name) or compile(source, name, "exec")
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), calls._time_limit(CELL_SECONDS):
                 exec(code, namespace)  # noqa: S102  (learner code: we are in the sandbox)
         except calls.CallTimeout:
@@ -143,6 +146,7 @@ def main() -> None:
         send.write(json.dumps(message, allow_nan=False) + "\n")
         send.flush()
 
+    drawing.defer_matplotlib()
     namespace = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _NoShell()}
     emit({"cells": run_cells(job["cells"], namespace)})
     record, standins = recorder(job["assignment"]), {}

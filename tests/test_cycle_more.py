@@ -3,8 +3,12 @@ generate → release → fetch → submit → collect → autograde → generate
 nbgrader commands and kernels. The solution gets full marks, the untouched release 0, and a
 planted mistake partial credit with the mistake named in the feedback."""
 
+import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -81,3 +85,33 @@ def test_forced_regrade_grades_each_notebook_once_with_the_same_grades(cycle):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "3 written, 0 already up to date, 0 graded again by nbgrader's step" in proc.stdout, proc.stdout
     assert {(r["student_id"], r["assignment"]): float(r["score"]) for r in course.export()} == scores
+
+
+def test_killed_half_way_a_rerun_finishes_without_regrading_and_grades_as_an_uninterrupted_run(cycle):
+    """SIGKILL `backprop-course autograde` once some results are stored; the next run keeps those
+    results untouched, grades the rest, and the gradebook equals an uninterrupted run's."""
+    course, scores = cycle
+    submitted = course.root / "submitted"
+    extra = [f"late{k:02d}" for k in range(10)]
+    for sid in extra:  # ten more copies of ada's warm-up, submitted as nbgrader collects them
+        shutil.copytree(submitted / "ada" / "warmup", submitted / sid / "warmup")
+    store = course.root / ".backprop-grader" / "results" / "warmup"
+    cmd = [sys.executable, "-m", "autograder.cli", "autograde", "warmup", "--course", str(course.root), "--quiet",
+           "--jobs", "1"]
+    proc = subprocess.Popen([*cmd, "--force"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(list(store.glob("*/*.json"))) < 4 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    kept = {p: p.stat().st_mtime_ns for p in store.glob("*/*.json")}
+    assert 4 <= len(kept) < 13, "killed half way: some results stored, not all"
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    # the gradebook step writes all 13 (the killed run never reached it) and grades nothing again
+    assert "13 notebooks" in done.stdout and "13 written, 0 already up to date, 0 graded again" in done.stdout, done.stdout
+    assert all(p.stat().st_mtime_ns == t for p, t in kept.items()), "a stored result was graded again"
+    final = {(r["student_id"], r["assignment"]): float(r["score"]) for r in course.export()}
+    assert {k: v for k, v in final.items() if k[0] not in extra} == scores
+    assert {final["late%02d" % k, "warmup"] for k in range(10)} == {scores["ada", "warmup"]}

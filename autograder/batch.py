@@ -4,7 +4,8 @@
    autograde` does (the course's own sanitize preprocessors, test cells restored from the gradebook),
    then recorded in the sandbox and judged (`results.grade_cached`); results land on disk, keyed by
    what was graded.
-2. **record** (this process, one student at a time): nbgrader's own autograde runs with
+2. **record** (this process, while the workers go on: `GradebookWriter`, a batch of students at a
+   time, each once all their notebooks are graded): nbgrader's own autograde runs with
    `GradeInSandbox`, which finds each result already there, so the gradebook, `autograded/`,
    feedback and export are nbgrader's, identical to those of `nbgrader autograde`.
 
@@ -111,7 +112,7 @@ def _prepare(config, job: Job):
     return stored, wanted, recording, cells
 
 
-def _grade_on_cluster(address: str, config, todo: list[Job], summary: dict, bar, on_graded=None) -> None:
+def _grade_on_cluster(address: str, config, todo: list[Job], summary: dict, bar, on_graded, writer) -> None:
     """Send each submission's recording to the Dask cluster at `address`; store outcomes as they come."""
     from distributed import as_completed as completed
 
@@ -133,13 +134,14 @@ def _grade_on_cluster(address: str, config, todo: list[Job], summary: dict, bar,
                     summary["problems"].append(f"{name}: {type(prepared).__name__}: {prepared}")
                 summary["graded"] += 1
                 bar.update(1)
+                writer.graded(job.student)
                 continue
             stored, wanted, recording, cells = prepared
             future = client.submit(cluster.grade_task, recording, [dataclasses.asdict(c) for c in cells], job.sandbox,
                                    key=f"grade-{job.assignment}-{name}-{wanted[:12]}", pure=False)
-            futures[future] = (name, stored, wanted)
+            futures[future] = (job.student, name, stored, wanted)
         for future in completed(list(futures)):
-            name, stored, wanted = futures[future]
+            student, name, stored, wanted = futures[future]
             try:
                 results.save(stored, wanted, cluster.outcome_from(future.result()))
             except Exception as exc:  # noqa: BLE001
@@ -149,6 +151,7 @@ def _grade_on_cluster(address: str, config, todo: list[Job], summary: dict, bar,
             bar.set_postfix(failures=len(summary["problems"]))
             if on_graded:
                 on_graded(summary["graded"])
+            writer.graded(student)
     finally:
         client.close()
 
@@ -186,6 +189,41 @@ def _result_keys(root: Path, assignment: str, student: str, notebooks: list[Path
     return keys
 
 
+class GradebookWriter:
+    """nbgrader's gradebook step, run here while the workers go on grading: once every notebook of a
+    student is graded, the student waits for the next batch of `batch` students, which nbgrader's own
+    autograde then writes. One writer (this process), so the gradebook never sees two at once; the
+    gradebook's CPU time overlaps the workers' instead of following it on one core."""
+
+    def __init__(self, root: Path, config, assignment: str, found: dict[str, list[Path]], summary: dict,
+                 batch: int = 16) -> None:
+        self.root, self.config, self.assignment, self.found, self.summary = root, config, assignment, found, summary
+        self.left = {sid: len(nbs) for sid, nbs in found.items()}
+        self.ready: list[str] = []
+        self.batch = batch
+
+    def graded(self, student: str) -> None:
+        """One notebook of `student` is graded (or failed to be): write a batch when one is ready."""
+        self.left[student] -= 1
+        if self.left[student] == 0:
+            self.ready.append(student)
+        if len(self.ready) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.ready:
+            return
+        subset = {sid: self.found[sid] for sid in self.ready}
+        self.ready = []
+        stored = _stamps(self.root, self.assignment, subset)
+        started = time.monotonic()
+        _record(self.root, self.config, self.assignment, subset, self.summary)
+        self.summary["record_seconds"] += time.monotonic() - started
+        # nbgrader's step should find every result; one it had to grade again means the two disagree
+        # on what was graded (it costs time, never a wrong grade: the result is recomputed).
+        self.summary["regraded"] += sum(stored[p] != t for p, t in _stamps(self.root, self.assignment, subset).items())
+
+
 def autograde(root: Path, assignment: str, jobs: int | None = None, student: str | None = None,
               force: bool = False, sandbox: bool = True, progress: bool = True, scheduler: str | None = None,
               on_graded=None) -> dict:
@@ -213,9 +251,10 @@ def autograde(root: Path, assignment: str, jobs: int | None = None, student: str
     summary = {"students": len(found), "notebooks": len(todo), "problems": [], "graded": 0, "recorded": 0,
                "skipped": 0, "regraded": 0, "grade_seconds": 0.0, "record_seconds": 0.0}
     started = time.monotonic()
+    writer = GradebookWriter(root, config, assignment, found, summary)
     bar = tqdm(total=len(todo), desc=f"{assignment}: grading", unit="nb", disable=not progress, file=sys.stderr)
     if scheduler:
-        _grade_on_cluster(scheduler, config, todo, summary, bar, on_graded)
+        _grade_on_cluster(scheduler, config, todo, summary, bar, on_graded, writer)
     else:
         with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
             for future in as_completed([pool.submit(grade_one, job) for job in todo]):
@@ -227,19 +266,17 @@ def autograde(root: Path, assignment: str, jobs: int | None = None, student: str
                 bar.set_postfix(failures=len(summary["problems"]))
                 if on_graded:
                     on_graded(summary["graded"])
+                writer.graded(sid)
+    writer.flush()
     bar.close()
-    summary["grade_seconds"] = time.monotonic() - started
-    stored = _stamps(root, assignment, found)
-    started = time.monotonic()
-    _record(root, config, assignment, found, summary, progress)
-    summary["record_seconds"] = time.monotonic() - started
-    # nbgrader's step should find every result; one it had to grade again means the two disagree
-    # on what was graded (it costs time, never a wrong grade: the result is recomputed).
-    summary["regraded"] = sum(stored[p] != t for p, t in _stamps(root, assignment, found).items())
+    summary["seconds"] = time.monotonic() - started
+    summary["grade_seconds"] = summary["seconds"] - summary["record_seconds"]
+    if progress:
+        print(f"{assignment}: gradebook written for {summary['recorded']} students", file=sys.stderr)
     return summary
 
 
-def _record(root: Path, config, assignment: str, found: dict[str, list[Path]], summary: dict, progress: bool) -> None:
+def _record(root: Path, config, assignment: str, found: dict[str, list[Path]], summary: dict) -> None:
     """nbgrader's own autograde, once, for the students whose gradebook entry is not already for
     these results (the others are excluded); GradeInSandbox finds every result on disk."""
     from nbgrader.apps import NbGraderAPI
@@ -279,8 +316,6 @@ def _record(root: Path, config, assignment: str, found: dict[str, list[Path]], s
             summary["recorded"] += 1
         else:
             summary["problems"].append(f"{sid}: nbgrader could not record this submission (see nbgrader's log)")
-    if progress:
-        print(f"{assignment}: gradebook written for {len(stale)} students", file=sys.stderr)
 
 
 def scores(root: Path, assignment: str) -> dict[str, float]:

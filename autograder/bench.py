@@ -14,7 +14,9 @@ checks that both doors give every student the same score, and prints seconds per
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -25,40 +27,94 @@ import nbformat
 
 from autograder import batch, notebook_grading
 from autograder.course import Course
-from autograder.samples import BAD, DEMO
+from autograder.samples import BAD, DEMO, SAMPLES, Sample, append
 
-RUN_CELLS = """import json, sys
+RUN_CELLS = """import json, signal, sys
+def stop(*_):
+    raise TimeoutError
+signal.signal(signal.SIGALRM, stop)
 for source in json.load(sys.stdin):
     try:
+        signal.alarm(15)  # the sandbox's limit per cell
         exec(compile(source, "<cell>", "exec"), globals())
     except BaseException:
         pass
+    finally:
+        signal.alarm(0)
 """
 
 
-def _submit(course: Course, assignment: str, students: int) -> list[Path]:
-    mix = DEMO + (BAD if assignment in ("regression", "classification") else ())
+# A class as it hands in work: of every 200, 110 correct (the solution and the corpus's correct styles),
+# 60 with planted mistakes (the corpus's wrong styles), 18 untouched, one endless loop, one exception;
+# the 2-2-1 assignments also get each misbehaving sample once (floods, deleted cells, patched numpy, …).
+MIX = {"correct": 110, "mistakes": 60, "untouched": 18, "endless loop": 1, "exception": 1}
+
+
+def _first_solution(assignment: str) -> str:
+    nb = nbformat.read(Path(__file__).resolve().parent.parent / "source" / assignment / f"{assignment}.ipynb", 4)
+    return next(c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+
+
+def class_mix(assignment: str, students: int) -> list[tuple[str, Sample]]:
+    """(kind, sample) for each of `students` learners: MIX's shares, each kind cycling through its styles,
+    in a shuffled (seeded) order so slow submissions are not bunched."""
+    import random
+
+    from autograder.corpus import ENTRIES
+
+    entries = [e for e in ENTRIES if e.assignment == assignment]
+    first = _first_solution(assignment)
+    styles = {
+        "correct": [SAMPLES["ada"]] + [e.sample() for e in entries if e.correct],
+        "mistakes": [SAMPLES["cy"]] + [e.sample() for e in entries if not e.correct],
+        "untouched": [SAMPLES["ben"]],
+        "endless loop": [Sample("loop", "an endless loop", edits={assignment: (append(first, "while True:\n    pass"),)})],
+        "exception": [Sample("raise", "raises", edits={assignment: (append(first, "raise RuntimeError('oops')"),)})],
+    }
+    kinds = [kind for kind, share in MIX.items() for _ in range(max(1, round(share * students / 200)))]
+    if assignment in ("regression", "classification"):  # in place of as many correct ones
+        kinds = kinds[:len(BAD)] + kinds[2 * len(BAD):] + ["misbehaving"] * len(BAD)
+        styles["misbehaving"] = list(BAD)
+    kinds = (kinds * (students // len(kinds) + 1))[:students]
+    random.Random(8).shuffle(kinds)
+    seen: dict[str, int] = {}
+    out = []
+    for kind in kinds:
+        k = seen[kind] = seen.get(kind, -1) + 1
+        out.append((kind, styles[kind][k % len(styles[kind])]))
+    return out
+
+
+def _submit(course: Course, assignment: str, students: int) -> tuple[list[Path], dict[str, int]]:
     release = course.root / "release" / assignment / f"{assignment}.ipynb"
     source = course.root / "source" / assignment / f"{assignment}.ipynb"
-    paths = []
-    for k in range(students):
-        dest = course.root / "submitted" / f"s{k:03d}" / assignment
+    paths, counts = [], {}
+    for k, (kind, sample) in enumerate(class_mix(assignment, students)):
+        sid = f"s{k:03d}"
+        dest = course.root / "submitted" / sid / assignment
         dest.mkdir(parents=True)
-        mix[k % len(mix)].make(assignment, release, source, dest / f"{assignment}.ipynb")
+        dataclasses.replace(sample, student=sid).make(assignment, release, source, dest / f"{assignment}.ipynb")
         paths.append(dest / f"{assignment}.ipynb")
-    return paths
+        counts[kind] = counts.get(kind, 0) + 1
+    return paths, counts
 
 
-def _run_alone(paths: list[Path]) -> float:
-    """Each notebook's learner cells in a fresh python, no sandbox, no grading, 60 s cap each."""
-    start = time.perf_counter()
-    for path in paths:
+def _run_alone(paths: list[Path], jobs: int) -> float:
+    """Each notebook's learner cells in a fresh python, `jobs` at a time, each cell stopped after 15 s
+    as in the sandbox: no sandbox, no recording, no judging, no gradebook (what the code alone costs)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(path: Path) -> None:
         cells = [c["source"] for c in notebook_grading.learner_cells(nbformat.read(path, as_version=4))]
         try:
             subprocess.run([sys.executable, "-c", RUN_CELLS], input=json.dumps(cells), text=True, cwd=path.parent,
-                           capture_output=True, timeout=60, env={"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"})
+                           capture_output=True, timeout=120, env={"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"})
         except subprocess.TimeoutExpired:
             pass
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(jobs) as pool:
+        list(pool.map(one, paths))
     return time.perf_counter() - start
 
 
@@ -81,7 +137,7 @@ def run(workdir: Path, assignment: str = "regression", students: int = 20, jobs:
         in_kernel: bool = False) -> str:
     course = Course.create(workdir / "course")
     course.generate(assignment)
-    paths = _submit(course, assignment, students)
+    paths, counts = _submit(course, assignment, students)
 
     start = time.perf_counter()
     course.autograde(assignment)
@@ -94,17 +150,19 @@ def run(workdir: Path, assignment: str = "regression", students: int = 20, jobs:
     door2 = time.perf_counter() - start
     scores2 = batch.scores(course.root, assignment)
 
-    alone = _run_alone(paths)
+    alone = _run_alone(paths, jobs or os.cpu_count() or 1)
     stock = _stock_autograde(course, assignment) if in_kernel else None
     same = scores1 == scores2 and len(scores1) == students
     differ = {k: (scores1.get(k), scores2.get(k)) for k in scores1 if scores1.get(k) != scores2.get(k)}
     n = students
     return "\n".join([
-        f"{assignment}: {n} submissions (sample mix), {jobs or 'all'} cores for backprop-course autograde",
+        f"{assignment}: {n} submissions ({', '.join(f'{v} {k}' for k, v in counts.items())}), "
+        f"{jobs or 'all'} cores for backprop-course autograde",
         f"  nbgrader autograde          : {door1:7.1f} s  {door1 / n:6.3f} s per notebook",
         f"  backprop-course autograde   : {door2:7.1f} s  {door2 / n:6.3f} s per notebook "
-        f"(sandbox + judge {summary['grade_seconds']:.1f} s, nbgrader's gradebook step {summary['record_seconds']:.1f} s)",
-        f"  learner code alone, serial  : {alone:7.1f} s  {alone / n:6.3f} s per notebook",
+        f"(of it nbgrader's gradebook step {summary['record_seconds']:.1f} s, beside the workers' sandbox + judge)",
+        f"  learner code alone          : {alone:7.1f} s  {alone / n:6.3f} s per notebook (fresh python each, as many "
+        f"at once as workers, 15 s per cell)",
         *([f"  stock nbgrader, in-kernel   : {stock:7.1f} s  {stock / n:6.3f} s per notebook "
            "(nbgrader's Execute: learner code and the hidden checks in a Jupyter kernel, as before the sandbox)",
            f"  speed-up over stock nbgrader: {stock / door2:7.2f}×"] if stock is not None else []),

@@ -44,10 +44,10 @@ for source in json.load(sys.stdin):
 """
 
 
-# A class as it hands in work: of every 200, 110 correct (the solution and the corpus's correct styles),
+# A class as it hands in work: of every 200, 120 correct (the solution and the corpus's correct styles),
 # 60 with planted mistakes (the corpus's wrong styles), 18 untouched, one endless loop, one exception;
 # the 2-2-1 assignments also get each misbehaving sample once (floods, deleted cells, patched numpy, …).
-MIX = {"correct": 110, "mistakes": 60, "untouched": 18, "endless loop": 1, "exception": 1}
+MIX = {"correct": 120, "mistakes": 60, "untouched": 18, "endless loop": 1, "exception": 1}
 
 
 def _first_solution(assignment: str) -> str:
@@ -71,11 +71,15 @@ def class_mix(assignment: str, students: int) -> list[tuple[str, Sample]]:
         "endless loop": [Sample("loop", "an endless loop", edits={assignment: (append(first, "while True:\n    pass"),)})],
         "exception": [Sample("raise", "raises", edits={assignment: (append(first, "raise RuntimeError('oops')"),)})],
     }
-    kinds = [kind for kind, share in MIX.items() for _ in range(max(1, round(share * students / 200)))]
+    counts = {kind: max(1, round(share * students / sum(MIX.values()))) for kind, share in MIX.items()}
     if assignment in ("regression", "classification"):  # in place of as many correct ones
-        kinds = kinds[:len(BAD)] + kinds[2 * len(BAD):] + ["misbehaving"] * len(BAD)
+        counts["misbehaving"] = len(BAD)
+        counts["correct"] -= len(BAD)
         styles["misbehaving"] = list(BAD)
-    kinds = (kinds * (students // len(kinds) + 1))[:students]
+    while sum(counts.values()) > students:  # a small class: the rare kinds stay, the largest shrinks
+        counts[max(counts, key=counts.get)] -= 1
+    counts["correct"] += students - sum(counts.values())
+    kinds = [kind for kind, count in counts.items() for _ in range(count)]
     random.Random(8).shuffle(kinds)
     seen: dict[str, int] = {}
     out = []

@@ -135,7 +135,8 @@ def cmd_bench(args) -> int:
     elif args.local_check:
         _say(bench.local_check(workdir))
     else:
-        _say(bench.run(workdir, args.assignment, args.students, args.jobs, in_kernel=args.in_kernel))
+        for assignment in ASSIGNMENTS if args.assignment == "all" else [args.assignment]:
+            _say(bench.run(workdir / assignment, assignment, args.students, args.jobs, in_kernel=args.in_kernel))
     return 0
 
 
@@ -281,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--all-samples", action="store_true", help="also grade the misbehaving sample submissions")
     bench = sub.add_parser("bench", help="time nbgrader autograde against backprop-course autograde")
     bench.add_argument("--students", type=int, default=20)
-    bench.add_argument("--assignment", default="regression", choices=ASSIGNMENTS)
+    bench.add_argument("--assignment", default="regression", choices=[*ASSIGNMENTS, "all"])
     bench.add_argument("--jobs", type=int, default=None, help="workers of backprop-course autograde")
     bench.add_argument("--workdir", help="an empty directory for the benchmark course")
     bench.add_argument("--report", type=int, metavar="LEARNERS",

@@ -118,4 +118,4 @@ def test_killed_half_way_a_rerun_finishes_without_regrading_and_grades_as_an_uni
     assert all(p.stat().st_mtime_ns == t for p, t in kept.items()), "a stored result was graded again"
     final = {(r["student_id"], r["assignment"]): float(r["score"]) for r in course.export()}
     assert {k: v for k, v in final.items() if k[0] not in extra} == scores
-    assert {final["late%02d" % k, "warmup"] for k in range(10)} == {scores["ada", "warmup"]}
+    assert {final[f"late{k:02d}", "warmup"] for k in range(10)} == {scores["ada", "warmup"]}

@@ -1,0 +1,43 @@
+"""The benchmark's class mix is what the README says it is, and every style in it applies to the
+real notebooks (a stale recipe raises instead of silently benchmarking the untouched release)."""
+
+from collections import Counter
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import bench, notebook_grading
+from autograder.course import ASSIGNMENTS
+from autograder.samples import BAD
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_two_hundred_regression_submissions_have_the_documented_shares():
+    kinds = Counter(kind for kind, _ in bench.class_mix("regression", 200))
+    assert kinds == {"correct": 120 - len(BAD), "mistakes": 60, "untouched": 18, "endless loop": 1,
+                     "exception": 1, "misbehaving": len(BAD)}
+    styles = {sample.description for kind, sample in bench.class_mix("regression", 200) if kind == "misbehaving"}
+    assert len(styles) == len(BAD), "each misbehaving sample once"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_style_of_the_mix_applies_to_the_release(tmp_path, assignment):
+    release = REPO / "release" / assignment / f"{assignment}.ipynb"
+    source = REPO / "source" / assignment / f"{assignment}.ipynb"
+    mix = bench.class_mix(assignment, 200)
+    assert {kind for kind, _ in mix} >= {"correct", "mistakes", "untouched", "endless loop", "exception"}
+    untouched = nbformat.read(release, as_version=4)
+    made = {}
+    for k, (kind, sample) in enumerate(mix):
+        if sample.description in made:
+            continue
+        dest = tmp_path / f"{k}.ipynb"
+        sample.make(assignment, release, source, dest)  # raises if a recipe no longer fits the notebook
+        made[sample.description] = (kind, nbformat.read(dest, as_version=4))
+    assert len(made) >= 6
+    for kind, nb in made.values():
+        cells = [c["source"] for c in notebook_grading.learner_cells(nb)]
+        changed = cells != [c["source"] for c in notebook_grading.learner_cells(untouched)]
+        assert changed == (kind not in ("untouched", "misbehaving")) or kind == "misbehaving", kind

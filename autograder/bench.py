@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import batch, notebook_grading
+from autograder import batch, notebook_grading, results
 from autograder.course import Course
 from autograder.samples import BAD, DEMO, SAMPLES, Sample, append
 
@@ -122,6 +122,23 @@ def _run_alone(paths: list[Path], jobs: int) -> float:
     return time.perf_counter() - start
 
 
+def sandbox_breakdown(root: Path, assignment: str) -> str:
+    """Where the workers' time went, from the stored results: seconds in the sandbox (learner code
+    and recording), the median notebook's, and the share of those that were stopped by a time limit."""
+    from statistics import median
+
+    seconds, limited = [], []
+    for path in sorted((root / results.STORE / assignment).glob("*/*.json")):
+        outcome = json.loads(path.read_text())["outcome"]
+        seconds.append(outcome["sandbox_seconds"])
+        if "longer than" in json.dumps([outcome["stopped"], outcome["cell_problems"]]):
+            limited.append(outcome["sandbox_seconds"])
+    if not seconds:
+        return "no stored results"
+    return (f"{sum(seconds):.1f} s in sandboxes, median {median(seconds):.3f} s per notebook; {len(limited)} "
+            f"stopped by a time limit took {sum(limited):.1f} s of it")
+
+
 STOCK_PIPELINE = [  # nbgrader's own autograde steps: Execute runs the notebook, test cells and all, in a kernel
     "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.LimitOutput", "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties", "nbgrader.preprocessors.CheckCellMetadata"]
@@ -165,6 +182,7 @@ def run(workdir: Path, assignment: str = "regression", students: int = 20, jobs:
         f"  nbgrader autograde          : {door1:7.1f} s  {door1 / n:6.3f} s per notebook",
         f"  backprop-course autograde   : {door2:7.1f} s  {door2 / n:6.3f} s per notebook "
         f"(of it nbgrader's gradebook step {summary['record_seconds']:.1f} s, beside the workers' sandbox + judge)",
+        f"  its workers' sandboxes      : {sandbox_breakdown(course.root, assignment)}",
         f"  learner code alone          : {alone:7.1f} s  {alone / n:6.3f} s per notebook (fresh python each, as many "
         f"at once as workers, 15 s per cell)",
         *([f"  stock nbgrader, in-kernel   : {stock:7.1f} s  {stock / n:6.3f} s per notebook "

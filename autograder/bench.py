@@ -1,12 +1,12 @@
 """`backprop-course bench`: the two autograding doors on the same submissions, timed.
 
-Builds one course with N submissions of an assignment (a mix of the sample students: correct, the
-untouched release, planted mistakes and, for the 2-2-1 assignments, the misbehaving ones: an endless
-loop, exceptions, floods, …), then
+Builds one course with N submissions of an assignment in a class's shares (`class_mix`: correct,
+planted mistakes, untouched, an endless loop, an exception and, for the 2-2-1 assignments, each
+misbehaving sample once), then
 1. `nbgrader autograde` (serial; learner code in the sandbox, judged by the grader);
 2. `backprop-course autograde` on the same course from scratch (results and marks removed);
-3. each notebook's code cells executed alone in a fresh `python` process, serially, with no
-   grading at all (what running the learner's code costs);
+3. each notebook's code cells executed alone in a fresh `python` process, as many at once as
+   workers, with no grading at all (what running the learner's code costs);
 4. with `--in-kernel`, stock `nbgrader autograde` (nbgrader's Execute: everything in a Jupyter kernel,
    as this course graded before the sandbox), timed only;
 checks that both doors give every student the same score, and prints seconds per notebook and ratios.
@@ -27,15 +27,16 @@ import nbformat
 
 from autograder import batch, notebook_grading, results
 from autograder.course import Course
-from autograder.samples import BAD, DEMO, SAMPLES, Sample, append
+from autograder.samples import BAD, DEMO, SAMPLES, Sample, append, solution_code
+from autograder.sandboxed.run import CELL_SECONDS
 
-RUN_CELLS = """import json, signal, sys
+RUN_CELLS = f"""import json, signal, sys
 def stop(*_):
     raise TimeoutError
 signal.signal(signal.SIGALRM, stop)
 for source in json.load(sys.stdin):
     try:
-        signal.alarm(15)  # the sandbox's limit per cell
+        signal.alarm({CELL_SECONDS:g})  # the sandbox's limit per cell
         exec(compile(source, "<cell>", "exec"), globals())
     except BaseException:
         pass
@@ -51,8 +52,8 @@ MIX = {"correct": 120, "mistakes": 60, "untouched": 18, "endless loop": 1, "exce
 
 
 def _first_solution(assignment: str) -> str:
-    nb = nbformat.read(Path(__file__).resolve().parent.parent / "source" / assignment / f"{assignment}.ipynb", 4)
-    return next(c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    source = Path(__file__).resolve().parent.parent / "source" / assignment / f"{assignment}.ipynb"
+    return next(iter(solution_code(nbformat.read(source, as_version=4))))
 
 
 def class_mix(assignment: str, students: int) -> list[tuple[str, Sample]]:
@@ -105,7 +106,7 @@ def _submit(course: Course, assignment: str, students: int) -> tuple[list[Path],
 
 def _run_alone(paths: list[Path], jobs: int) -> float:
     """Each notebook's learner cells in a fresh python, `jobs` at a time, each cell stopped after 15 s
-    as in the sandbox: no sandbox, no recording, no judging, no gradebook (what the code alone costs)."""
+    (CELL_SECONDS) as in the sandbox: no sandbox, no recording, no judging, no gradebook (what the code alone costs)."""
     from concurrent.futures import ThreadPoolExecutor
 
     def one(path: Path) -> None:

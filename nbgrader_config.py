@@ -2,6 +2,10 @@
 
 from pathlib import Path
 
+from autograder import nbgrader_speedups
+
+nbgrader_speedups.install()  # two caches nbgrader lacks (schema checked once, one engine per gradebook)
+
 c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
 
 c.CourseDirectory.root = str(Path(__file__).resolve().parent)

@@ -32,7 +32,7 @@ import nbformat
 from tqdm import tqdm
 from traitlets.config.loader import PyFileConfigLoader
 
-from autograder import jail, notebook_grading, results
+from autograder import jail, nbgrader_speedups, notebook_grading, results
 
 DONE = ".backprop-grader/done"
 
@@ -84,6 +84,7 @@ def grade_one(job: Job) -> tuple[str, str, float, str | None]:
     """Worker: (student, notebook, seconds, problem or None)."""
     started = time.monotonic()
     root, path = Path(job.root), Path(job.notebook)
+    nbgrader_speedups.install()
     try:
         nb = _sanitize(load_config(root), root, job.assignment, job.student, path)
         files = results.staged_files(root, job.assignment, path.parent)
@@ -230,6 +231,7 @@ def autograde(root: Path, assignment: str, jobs: int | None = None, student: str
     """Grade every submission of `assignment`; return a summary. Raises BatchError on bad input.
     `scheduler`: a Dask scheduler's address; the recording and judging then run on its workers."""
     root = root.resolve()
+    nbgrader_speedups.install()
     config = load_config(root)
     if not (root / "source" / assignment).is_dir():
         raise BatchError(f"no assignment {assignment!r}: {root / 'source' / assignment} does not exist")

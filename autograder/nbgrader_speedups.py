@@ -1,0 +1,75 @@
+"""Two caches nbgrader 0.9 lacks, installed in the grader's processes (both doors); nothing it computes changes.
+
+1. **Its cell-metadata schema is checked once, not once per cell.** `CheckCellMetadata` (run twice per
+   notebook by autograde) validates each cell with `jsonschema.validate`, which first re-checks the
+   schema itself against the JSON Schema meta-schema: ≈ 85 % of that step's time. Here the validator is
+   built once per schema; each cell is still validated the same way and raises the same error.
+2. **One database engine per gradebook URL, not one per `Gradebook()`.** nbgrader opens a `Gradebook`
+   ≈ 10 times per notebook it autogrades, each with a new SQLAlchemy engine, so SQLAlchemy's cache
+   of compiled statements starts empty every time and every query is compiled again. Here the engine
+   is kept; `Gradebook.close()` still disposes of its connections, so no connection stays open.
+
+Measured on 40 regression submissions of the bench's mix: nbgrader's sanitizing 0.065 → 0.030 s per notebook,
+its gradebook step (autograde with every result already there) 0.160 → 0.115 s per student.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+
+@functools.cache
+def _validator(schema_text: str):
+    from jsonschema.validators import validator_for
+
+    schema = json.loads(schema_text)
+    cls = validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _validate(instance, schema, cls=None, *args, **kwargs) -> None:
+    """`jsonschema.validate`, with the schema checked and its validator built once per schema."""
+    import jsonschema
+
+    if cls is not None or args or kwargs:
+        return jsonschema.validate(instance, schema, cls, *args, **kwargs)
+    error = jsonschema.exceptions.best_match(_validator(json.dumps(schema, sort_keys=True)).iter_errors(instance))
+    if error is not None:
+        raise error
+    return None
+
+
+class _SchemaOnce:
+    """What nbgrader's metadata validator sees as `jsonschema`: the module, with `validate` cached."""
+
+    def __getattr__(self, name):
+        import jsonschema
+
+        return _validate if name == "validate" else getattr(jsonschema, name)
+
+
+@functools.cache
+def _engine(*args, **kwargs):
+    from sqlalchemy import create_engine
+
+    return create_engine(*args, **kwargs)
+
+
+def _cached_engine(*args, **kwargs):
+    try:
+        return _engine(*args, **kwargs)
+    except TypeError:  # an argument that cannot be a cache key: a fresh engine, as nbgrader makes
+        from sqlalchemy import create_engine
+
+        return create_engine(*args, **kwargs)
+
+
+def install() -> None:
+    """Install both caches in this process (idempotent)."""
+    import nbgrader.api
+    from nbgrader.nbgraderformat import common
+
+    common.jsonschema = _SchemaOnce()
+    nbgrader.api.create_engine = _cached_engine

@@ -1,9 +1,9 @@
 """`backprop-course autograde ASSIGNMENT`: grade a whole class in parallel, into nbgrader's gradebook.
 
-1. **grade** (N worker processes): each submitted notebook is sanitized exactly as `nbgrader
-   autograde` does (the course's own sanitize preprocessors, test cells restored from the gradebook),
-   then recorded in the sandbox and judged (`results.grade_cached`); results land on disk, keyed by
-   what was graded.
+1. **grade** (N worker processes, a chunk of submissions at a time: `grade_chunk`): each submitted
+   notebook is sanitized exactly as `nbgrader autograde` does (the course's own sanitize
+   preprocessors, test cells restored from the gradebook) and recorded in the sandbox; the chunk is
+   judged in one pytest session; results land on disk, keyed by what was graded.
 2. **record** (this process, while the workers go on: `GradebookWriter`, a batch of students at a
    time, each once all their notebooks are graded): nbgrader's own autograde runs with
    `GradeInSandbox`, which finds each result already there, so the gradebook, `autograded/`,
@@ -80,18 +80,60 @@ def _sanitize(config, root: Path, assignment: str, student: str, notebook: Path)
     return nb
 
 
-def grade_one(job: Job) -> tuple[str, str, float, str | None]:
-    """Worker: (student, notebook, seconds, problem or None)."""
-    started = time.monotonic()
-    root, path = Path(job.root), Path(job.notebook)
+_WARM: list[jail.WarmSandbox] = []
+
+
+def warm_sandbox() -> jail.WarmSandbox:
+    """This worker's warm sandbox, kept for all its chunks (it starts on first use)."""
+    if not _WARM:
+        _WARM.append(jail.WarmSandbox())
+    return _WARM[0]
+
+
+def grade_chunk(jobs: list[Job]) -> list[tuple[str, str, float, str | None]]:
+    """Worker: sanitize, record in the sandbox, then judge the whole chunk in one pytest session
+    (`notebook_grading.judge_many`). (student, notebook, seconds, problem or None) for each job."""
     nbgrader_speedups.install()
+    done, pending = [], []
+    config = load_config(Path(jobs[0].root)) if jobs else None
+    for job in jobs:
+        started, name = time.monotonic(), Path(job.notebook).stem
+        try:
+            prepared = _prepare(config, job)
+            if prepared is None:
+                done.append((job.student, name, time.monotonic() - started, None))
+                continue
+            stored, wanted, recording, cells = prepared
+            ran = notebook_grading.record(recording, sandbox=job.sandbox, warm=warm_sandbox())
+            pending.append((job, stored, wanted, recording, cells, ran, time.monotonic() - started))
+        except Exception as exc:  # noqa: BLE001  (one broken submission never stops the batch)
+            done.append((job.student, name, time.monotonic() - started, f"{type(exc).__name__}: {exc}"))
+    started = time.monotonic()
     try:
-        nb = _sanitize(load_config(root), root, job.assignment, job.student, path)
-        files = results.staged_files(root, job.assignment, path.parent)
-        results.grade_cached(root, nb, job.assignment, job.student, path.stem, files, sandbox=job.sandbox)
-        return job.student, path.stem, time.monotonic() - started, None
-    except Exception as exc:  # noqa: BLE001  (one broken submission never stops the batch)
-        return job.student, path.stem, time.monotonic() - started, f"{type(exc).__name__}: {exc}"
+        outcomes = notebook_grading.judge_many([(recording, cells, ran) for _, _, _, recording, cells, ran, _ in pending])
+    except Exception:  # noqa: BLE001  (the grader failed on one of them: judge each alone, so only it fails)
+        outcomes = None
+    share = (time.monotonic() - started) / max(len(pending), 1)
+    for k, (job, stored, wanted, recording, cells, ran, seconds) in enumerate(pending):
+        name = Path(job.notebook).stem
+        try:
+            outcome = outcomes[k] if outcomes is not None else notebook_grading.judge(recording, cells, ran)
+            results.save(stored, wanted, outcome)
+            done.append((job.student, name, seconds + share, None))
+        except Exception as exc:  # noqa: BLE001
+            done.append((job.student, name, seconds + share, f"{type(exc).__name__}: {exc}"))
+    return done
+
+
+def chunks(todo: list[Job], workers: int, largest: int = 8) -> list[list[Job]]:
+    """The jobs in chunks for the workers: large while much is left (one pytest session judges a
+    chunk), shrinking towards the end so that no worker is left with a long chunk while others idle."""
+    out, k = [], 0
+    while k < len(todo):
+        size = max(1, min(largest, (len(todo) - k) // (4 * workers)))
+        out.append(todo[k:k + size])
+        k += size
+    return out
 
 
 def _prepare(config, job: Job):
@@ -258,17 +300,18 @@ def autograde(root: Path, assignment: str, jobs: int | None = None, student: str
     if scheduler:
         _grade_on_cluster(scheduler, config, todo, summary, bar, on_graded, writer)
     else:
-        with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-            for future in as_completed([pool.submit(grade_one, job) for job in todo]):
-                sid, name, _, problem = future.result()
-                summary["graded"] += 1
-                if problem:
-                    summary["problems"].append(f"{sid}/{name}: {problem}")
-                bar.update(1)
-                bar.set_postfix(failures=len(summary["problems"]))
-                if on_graded:
-                    on_graded(summary["graded"])
-                writer.graded(sid)
+        workers = jobs or os.cpu_count() or 1
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for future in as_completed([pool.submit(grade_chunk, chunk) for chunk in chunks(todo, workers)]):
+                for sid, name, _, problem in future.result():
+                    summary["graded"] += 1
+                    if problem:
+                        summary["problems"].append(f"{sid}/{name}: {problem}")
+                    bar.update(1)
+                    bar.set_postfix(failures=len(summary["problems"]))
+                    if on_graded:
+                        on_graded(summary["graded"])
+                    writer.graded(sid)
     writer.flush()
     bar.close()
     summary["seconds"] = time.monotonic() - started

@@ -15,9 +15,11 @@ import base64
 import json
 import os
 import resource
+import select
 import selectors
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -106,7 +108,11 @@ def _grader_binds() -> list[str]:
     return args
 
 
-def command(limits: Limits) -> list[str]:
+RUNNER = "from autograder.sandboxed.run import main; main()"
+ZYGOTE = "from autograder.sandboxed.warm import serve; serve()"
+
+
+def command(limits: Limits, entry: str = RUNNER) -> list[str]:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxUnavailable("bubblewrap (bwrap) is not installed: `apt-get install bubblewrap` (Debian/Ubuntu)")
@@ -126,8 +132,7 @@ def command(limits: Limits) -> list[str]:
                        ("PYTHONHASHSEED", "0"), ("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1"),
                        ("MKL_NUM_THREADS", "1"), ("LANG", "C.UTF-8")):
         cmd += ["--setenv", key, value]
-    cmd += ["--chdir", "/scratch", "--", sys.executable, "-I", "-c",
-            "import sys; sys.path.insert(0, '/grader'); from autograder.sandboxed.run import main; main()"]
+    cmd += ["--chdir", "/scratch", "--", sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, '/grader'); {entry}"]
     return cmd
 
 
@@ -199,9 +204,90 @@ def _strict_json(line: bytes) -> dict | None:
 GRADER_ONLY = frozenset({"judging"})  # job keys the sandbox never sees (the student's classmates)
 
 
+def _converse(job: dict, gates: list[dict[str, str]], limits: Limits, send, out_fd: int, dead,
+              control=None) -> Outcome:
+    """Send the job and, phase by phase, the stand-ins; read JSON lines from `out_fd` until the
+    recording says it is done, ends, or hits a limit. `dead()` says whether the recording process
+    has exited; `control` (the warm sandbox's) reports "exited" as it happens."""
+    outcome = Outcome()
+    started = time.monotonic()
+    expected = [set(p["exercises"]) for p in job["phases"]]
+    phase, received, buffer, size = 0, set(), b"", 0
+
+    def feed_gates() -> None:
+        nonlocal phase
+        while phase < len(gates) and received >= set().union(*expected[:phase]):
+            if gates[phase]:
+                send(json.dumps({"standins": gates[phase]}).encode() + b"\n")
+            phase += 1
+
+    def take(chunk: bytes) -> bool:
+        """Parse what came; False once the output limit is passed."""
+        nonlocal buffer, size
+        size += len(chunk)
+        if size > limits.output_bytes:
+            outcome.stopped = limits.describe("output")
+            return False
+        buffer += chunk
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            message = _strict_json(line)
+            if message is None:
+                continue
+            if "exercise" in message:
+                if message["exercise"] in received:
+                    continue  # the first record of an exercise is the one that counts
+                received.add(message["exercise"])
+            outcome.messages.append(message)
+            feed_gates()
+        return True
+
+    try:
+        send(json.dumps({k: v for k, v in job.items() if k not in GRADER_ONLY}).encode() + b"\n")
+        feed_gates()
+        selector = selectors.DefaultSelector()
+        selector.register(out_fd, selectors.EVENT_READ, "out")
+        if control is not None:
+            selector.register(control.socket, selectors.EVENT_READ, "control")
+        os.set_blocking(out_fd, False)
+        while not any(m.get("done") for m in outcome.messages):
+            left = limits.wall_seconds - (time.monotonic() - started)
+            if left <= 0:
+                outcome.stopped = limits.describe("wall")
+                break
+            events = selector.select(timeout=min(left, 1.0))
+            if not events and dead():
+                break
+            finished = False
+            for selected, _ in events:
+                if selected.data == "control":
+                    control.receive()
+                    if control.returncode is not None:  # drain what the recording wrote before it exited
+                        finished = True
+                        while (chunk := _read(out_fd)) and take(chunk):
+                            pass
+                    continue
+                chunk = _read(out_fd)
+                if not chunk or not take(chunk):
+                    finished = True
+            if finished:
+                break
+    except (BrokenPipeError, OSError):
+        pass
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except BlockingIOError:
+        return b""
+
+
 def run(job: dict, gates: list[dict[str, str]], limits: Limits | None = None, sandbox: bool = True) -> Outcome:
-    """Run the sandboxed recording of `job`. gates[i] is the stand-ins' source for phase i ({} for
-    none); it is sent only once every exercise of the earlier phases has been recorded."""
+    """Run the sandboxed recording of `job` in a fresh sandbox. gates[i] is the stand-ins' source for
+    phase i ({} for none); it is sent only once every exercise of the earlier phases has been recorded."""
     limits = limits or Limits()
     scratch = None
     if sandbox:
@@ -215,67 +301,157 @@ def run(job: dict, gates: list[dict[str, str]], limits: Limits | None = None, sa
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             preexec_fn=_limit(limits), start_new_session=True, cwd=scratch)
-    outcome = Outcome()
-    expected = [set(p["exercises"]) for p in job["phases"]]
-    phase, received, buffer, size = 0, set(), b"", 0
-    try:
-        proc.stdin.write(json.dumps({k: v for k, v in job.items() if k not in GRADER_ONLY}).encode() + b"\n")
+
+    def send(data: bytes) -> None:
+        proc.stdin.write(data)
         proc.stdin.flush()
 
-        def feed_gates() -> None:
-            nonlocal phase
-            while phase < len(gates) and received >= set().union(*expected[:phase]):
-                if gates[phase]:
-                    proc.stdin.write(json.dumps({"standins": gates[phase]}).encode() + b"\n")
-                    proc.stdin.flush()
-                phase += 1
-
-        feed_gates()
-        selector = selectors.DefaultSelector()
-        selector.register(proc.stdout, selectors.EVENT_READ)
-        os.set_blocking(proc.stdout.fileno(), False)
-        while True:
-            left = limits.wall_seconds - (time.monotonic() - started)
-            if left <= 0:
-                outcome.stopped = limits.describe("wall")
-                break
-            if not selector.select(timeout=min(left, 1.0)):
-                if proc.poll() is not None:
-                    break
-                continue
-            chunk = proc.stdout.read(65536)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > limits.output_bytes:
-                outcome.stopped = limits.describe("output")
-                break
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
-                message = _strict_json(line)
-                if message is None:
-                    continue
-                if "exercise" in message:
-                    if message["exercise"] in received:
-                        continue  # the first record of an exercise is the one that counts
-                    received.add(message["exercise"])
-                outcome.messages.append(message)
-                feed_gates()
-    except (BrokenPipeError, OSError):
-        pass
+    try:
+        outcome = _converse(job, gates, limits, send, proc.stdout.fileno(), lambda: proc.poll() is not None)
     finally:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         proc.wait()
-        outcome.seconds = time.monotonic() - started
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+    outcome.seconds = time.monotonic() - started
     if outcome.stopped is None and not any(m.get("done") for m in outcome.messages):
         outcome.stopped = _why_it_died(proc.returncode, limits)
     return outcome
+
+
+class _Control:
+    """The grader's end of the warm sandbox's control socket: what its zygote says, one message at a time."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.socket, self.returncode, self.ready = sock, None, None
+        self.why = ""
+
+    def receive(self) -> dict:
+        data = self.socket.recv(4096)
+        if not data:
+            raise EOFError("the warm sandbox is gone")
+        message = _strict_json(data) or {}
+        if "exited" in message and isinstance(message["exited"], int):
+            self.returncode = message["exited"]
+        if "ready" in message:
+            self.ready, self.why = message["ready"] is True, str(message.get("why", ""))[:300]
+        return message
+
+
+class WarmSandbox:
+    """One bubblewrap sandbox that records notebooks one after another, each in a fresh fork of a
+    process that has already imported numpy (`sandboxed/warm.py`): the same isolation from the
+    course, the same runner and limits, without starting Python for every notebook. Between two
+    recordings its zygote kills every other process and restores every writable mount; when it cannot
+    say so in time, the sandbox is killed and the next recording gets a new one."""
+
+    READY_SECONDS = 5.0
+    START_SECONDS = 30.0
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self.proc: subprocess.Popen | None = None
+        self.control: _Control | None = None
+        self.recordings = 0
+        self.restarts = 0
+
+    def _start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.proc = subprocess.Popen(command(self.limits, ZYGOTE), stdin=theirs, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL, preexec_fn=_limit(self.limits),
+                                         start_new_session=True)
+        finally:
+            theirs.close()
+        self.control = _Control(ours)
+        if not self._wait_ready(self.START_SECONDS):
+            self.close()
+            raise SandboxUnavailable("the warm sandbox did not start")
+
+    def _wait_ready(self, seconds: float) -> bool:
+        self.control.ready = None
+        deadline = time.monotonic() + seconds
+        while self.control.ready is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            readable, _, _ = select.select([self.control.socket], [], [], left)
+            if not readable:
+                return False
+            try:
+                self.control.receive()
+            except (EOFError, OSError):
+                return False
+        return self.control.ready
+
+    def close(self) -> None:
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+        if self.control is not None:
+            self.control.socket.close()
+        self.proc, self.control = None, None
+
+    def __enter__(self) -> WarmSandbox:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def run(self, job: dict, gates: list[dict[str, str]]) -> Outcome:
+        """Record `job` in a fork of the zygote (as `run` does in a fresh sandbox)."""
+        if self.proc is None or self.proc.poll() is not None:
+            if self.proc is not None:
+                self.close()
+                self.restarts += 1
+            self._start()
+        started = time.monotonic()
+        job_r, job_w = os.pipe()
+        out_r, out_w = os.pipe()
+        try:
+            socket.send_fds(self.control.socket, [b'{"op": "run"}'], [job_r, out_w])
+        finally:
+            os.close(job_r)
+            os.close(out_w)
+        self.control.returncode = None
+        outcome, code = Outcome(), None
+        try:
+            outcome = _converse(job, gates, self.limits, lambda data: _write_all(job_w, data), out_r,
+                                lambda: self.control.returncode is not None, self.control)
+        except (EOFError, OSError):
+            pass
+        finally:
+            os.close(job_w)
+            os.close(out_r)
+            code = self.control.returncode
+            clean = False
+            try:
+                self.control.socket.send(b'{"op": "end"}')
+                clean = self._wait_ready(self.READY_SECONDS)
+            except OSError:
+                pass
+            if not clean:  # whatever the recording left could reach the next one: a new sandbox
+                self.close()
+                self.restarts += 1
+            self.recordings += 1
+        outcome.seconds = time.monotonic() - started
+        if outcome.stopped is None and not any(m.get("done") for m in outcome.messages):
+            # as bubblewrap reports it in a fresh sandbox: 128 + the signal; a recording still running is killed
+            outcome.stopped = _why_it_died(128 + signal.SIGKILL if code is None else 128 - code if code < 0 else code,
+                                           self.limits)
+        return outcome
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _why_it_died(returncode: int, limits: Limits) -> str:

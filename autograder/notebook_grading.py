@@ -10,7 +10,7 @@
    nothing (`dry_run`), which regenerates the hidden inputs; from the sandbox it takes only what
    the learner's functions returned, so a forged record cannot change the points it is judged at;
 4. **judge and score** (`grading.run_all_checks`): the hidden pytest checks, in this process, one
-   pytest session for all the notebook's exercises;
+   pytest session for all the notebook's exercises (`judge_many`: for several notebooks at once);
 5. **write**: each test cell's outputs become the feedback text and the score, exactly what
    nbgrader records in the gradebook (the visible checks are not run: the grade is the hidden
    checks' fraction of the cell's points, and the feedback says so).
@@ -217,15 +217,30 @@ def recording_job(nb: NotebookNode, assignment: str, student: str, secret: bytes
     return job, cells
 
 
-def record(job: dict, limits: jail.Limits | None = None, sandbox: bool = True) -> dict:
-    """Run a recording job in the sandbox (here, or on a cluster worker): its messages, as plain data."""
+def record(job: dict, limits: jail.Limits | None = None, sandbox: bool = True,
+           warm: jail.WarmSandbox | None = None) -> dict:
+    """Run a recording job in the sandbox (here, or on a cluster worker): its messages, as plain data.
+    With `warm` (and its limits), in a fork of that warm sandbox instead of a fresh one."""
     phases = [(tuple(p["standins"]), tuple(p["exercises"])) for p in job["phases"]]
-    ran = jail.run(job, plans.gates(phases), limits or jail.Limits(), sandbox=sandbox)
+    ran = None
+    if warm is not None and sandbox and limits in (None, warm.limits):
+        try:
+            ran = warm.run(job, plans.gates(phases))
+        except jail.SandboxUnavailable:  # it could not start here: a fresh sandbox, as always
+            ran = None
+    if ran is None:
+        ran = jail.run(job, plans.gates(phases), limits or jail.Limits(), sandbox=sandbox)
     return {"messages": ran.messages, "stopped": ran.stopped, "seconds": ran.seconds}
 
 
 def judge(job: dict, cells: list[TestCell], ran: dict) -> NotebookOutcome:
     """Judge every test cell on what the sandbox recorded, at the inputs regenerated here."""
+    return judge_many([(job, cells, ran)])[0]
+
+
+def _probes(job: dict, cells: list[TestCell], ran: dict) -> tuple[NotebookOutcome, dict[int, dict]]:
+    """The outcome with the cells that cannot be judged already scored, and the probe of each other
+    test cell (its index → the grader's inputs with the learner's recorded outputs)."""
     assignment, seed = job["assignment"], job["seed"]
     outcome = NotebookOutcome(stopped=ran["stopped"], sandbox_seconds=ran["seconds"])
     messages = ran["messages"]
@@ -234,7 +249,7 @@ def judge(job: dict, cells: list[TestCell], ran: dict) -> NotebookOutcome:
     for m in messages:
         if isinstance(m.get("exercise"), str):
             recorded.setdefault(m["exercise"], m)  # the first record of an exercise counts
-    probes: dict[int, dict] = {}  # test cell → the probe its checks judge
+    probes: dict[int, dict] = {}
     for k, cell in enumerate(cells):
         title = grading.title_of(assignment, cell.exercise)
         message = recorded.get(cell.exercise)
@@ -246,21 +261,34 @@ def judge(job: dict, cells: list[TestCell], ran: dict) -> NotebookOutcome:
         else:
             probes[k] = {**merge(dry_run(assignment, cell.exercise, seed), message["probe"]), "assignment": assignment,
                          **job.get("judging", {})}
-            outcome.results.append(None)  # judged below, with the others, in one pytest session
-    checked = dict(zip(probes, grading.run_all_checks(list(probes.values())), strict=True))
-    for k, probe in probes.items():
-        cell = cells[k]
-        result = _judged(cell, probe, grading.title_of(assignment, cell.exercise), checked[k])
-        if "missing" in probe and outcome.cell_problems:
-            result.feedback += "\n  Cells of your notebook that raised an error:" + "".join(
-                f"\n      {p.get('cell')}: {p.get('error')}" for p in outcome.cell_problems[:3])
-        outcome.results[k] = result
-    return outcome
+            outcome.results.append(None)  # judged with the others, in one pytest session
+    return outcome, probes
+
+
+def judge_many(recorded: list[tuple[dict, list[TestCell], dict]]) -> list[NotebookOutcome]:
+    """Judge several notebooks ((job, test cells, what the sandbox recorded) each) in one pytest
+    session: a session's start costs more than judging a notebook, so a worker judges a few at once.
+    Each probe is judged on its own; the outcomes are those of one session per notebook."""
+    prepared = [(_probes(job, cells, ran), job, cells) for job, cells, ran in recorded]
+    every = [probe for (_, probes), _, _ in prepared for probe in probes.values()]
+    checked = iter(grading.run_all_checks(every))
+    outcomes = []
+    for (outcome, probes), job, cells in prepared:
+        for k, probe in probes.items():
+            cell = cells[k]
+            result = _judged(cell, probe, grading.title_of(job["assignment"], cell.exercise), next(checked))
+            if "missing" in probe and outcome.cell_problems:
+                result.feedback += "\n  Cells of your notebook that raised an error:" + "".join(
+                    f"\n      {p.get('cell')}: {p.get('error')}" for p in outcome.cell_problems[:3])
+            outcome.results[k] = result
+        outcomes.append(outcome)
+    return outcomes
 
 
 def grade_notebook(nb: NotebookNode, assignment: str, student: str, secret: bytes, folder: Path | None = None,
                    limits: jail.Limits | None = None, sandbox: bool = True,
-                   files: dict[str, str] | None = None, classmates: tuple[str, ...] = ()) -> NotebookOutcome:
+                   files: dict[str, str] | None = None, classmates: tuple[str, ...] = (),
+                   warm: jail.WarmSandbox | None = None) -> NotebookOutcome:
     """Record the notebook in the sandbox and judge every test cell; the notebook is not changed.
     The scratch folder gets `files` (name → base64), or else the files of `folder`."""
     limits = limits or jail.Limits()
@@ -269,7 +297,7 @@ def grade_notebook(nb: NotebookNode, assignment: str, student: str, secret: byte
     job, cells = recording_job(nb, assignment, student, secret, files, classmates)
     if not cells:
         return NotebookOutcome()
-    return judge(job, cells, record(job, limits, sandbox))
+    return judge(job, cells, record(job, limits, sandbox, warm))
 
 
 def write_outputs(nb: NotebookNode, outcome: NotebookOutcome) -> None:

@@ -56,11 +56,29 @@ def notebook(*hostile: str, at: int = 3) -> nbformat.NotebookNode:
     return nb
 
 
-def grade(course: Path, nb, student="ada", limits=None, folder=None):
+def grade(course: Path, nb, student="ada", limits=None, folder=None, warm=None):
     folder = folder or course / "submitted" / student / "regression"
     folder.mkdir(parents=True, exist_ok=True)
     return notebook_grading.grade_notebook(nb, "regression", student, notebook_grading.course_secret(course),
-                                           folder, limits=limits)
+                                           folder, limits=limits, warm=warm)
+
+
+@pytest.fixture(params=["fresh", "warm"])
+def grader(request, course):
+    """grade(), in a fresh sandbox per notebook or in one warm sandbox (per limits) for the whole test,
+    so a hostile notebook and the honest one graded after it share that warm sandbox."""
+    warm: dict = {}
+
+    def run(nb, student="ada", limits=None, folder=None):
+        sandbox = None
+        if request.param == "warm":
+            sandbox = warm.setdefault(limits or jail.Limits(), jail.WarmSandbox(limits or jail.Limits()))
+        return grade(course, nb, student, limits, folder, warm=sandbox)
+
+    run.warm = warm
+    yield run
+    for sandbox in warm.values():
+        sandbox.close()
 
 
 def scores(outcome) -> dict[str, float]:
@@ -80,7 +98,7 @@ def test_the_solution_gets_full_marks_and_the_untouched_release_none(course):
     assert set(scores(grade(course, release, "ben")).values()) == {0.0}
 
 
-def test_hostile_cells_gain_nothing_and_touch_nothing(course):
+def test_hostile_cells_gain_nothing_and_touch_nothing(course, grader):
     before = snapshot(course)
     secret = (course / notebook_grading.SECRET_FILE).read_text()
     hostile = f"""
@@ -115,7 +133,7 @@ except Exception:
     pass
 print(found)
 """
-    outcome = grade(course, notebook(hostile))
+    outcome = grader(notebook(hostile))
     assert scores(outcome) == FULL  # the honest code in the same notebook is graded as usual
     assert snapshot(course) == before  # nothing outside the scratch folder changed
     text = json.dumps([r.feedback for r in outcome.results]) + json.dumps(outcome.cell_problems)
@@ -144,7 +162,7 @@ def _listener() -> int:
     return server.getsockname()[1]
 
 
-def test_forged_records_are_judged_at_the_graders_points(course):
+def test_forged_records_are_judged_at_the_graders_points(course, grader):
     """The learner writes its own 'records' on the channel: inputs are the grader's, not these;
     a later genuine record of the same exercise does not replace the first."""
     forged = """
@@ -160,7 +178,7 @@ for fd in range(3, 20):
     except OSError:
         pass
 """
-    outcome = grade(course, notebook(forged))
+    outcome = grader(notebook(forged))
     assert scores(outcome)["test_forward"] == 0.0  # the forged values, judged at the real hidden points
     assert {k: v for k, v in scores(outcome).items() if k != "test_forward"} == {k: v for k, v in FULL.items()
                                                                                 if k != "test_forward"}
@@ -172,14 +190,14 @@ for fd in range(3, 20):
     ("with open('big', 'wb') as f:\n    while True:\n        f.write(b'x' * 1_000_000)", "OSError"),
     ("while True:\n    pass", "ran longer than"),
 ])
-def test_resource_bombs_are_stopped_with_a_reason(course, bomb, reason):
+def test_resource_bombs_are_stopped_with_a_reason(course, grader, bomb, reason):
     # Filling 2 GB takes ≈ 4.5 s on this machine alone and more beside the rest of the suite: its
     # wall limit must not fire before the memory limit does.
     limits = jail.Limits(wall_seconds=30.0 if reason == "MemoryError" else 8.0, cpu_seconds=20)
-    outcome = grade(course, notebook(bomb), limits=limits)
+    outcome = grader(notebook(bomb), limits=limits)
     said = (outcome.stopped or "") + json.dumps(outcome.cell_problems) + json.dumps([r.feedback for r in outcome.results])
     assert reason.split()[0] in said, said
-    after = grade(course, notebook(), "honest")  # the next learner is not affected
+    after = grader(notebook(), "honest", limits=limits)  # the next learner (in a warm sandbox: the same one) is not affected
     assert scores(after) == FULL
 
 
@@ -245,3 +263,73 @@ def test_every_solution_gets_full_marks_through_the_sandbox(course, assignment):
     cells = notebook_grading.test_cells(nb)
     assert len(outcome.results) == len(cells) > 0
     assert {r.grade_id: r.score for r in outcome.results} == {c.grade_id: c.points for c in cells}
+
+
+OBSERVER = """
+import os
+_left = sorted(n for n in os.listdir('/tmp') + os.listdir('.') if 'planted' in n)
+_others = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getppid(), os.getpid())]
+if _left or _others:
+    def forward(*args):
+        raise RuntimeError(f"left behind: {_left} {_others}")
+"""
+
+PLANTER = """
+import os, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(0.5)
+        for _ in range(3000):
+            try:
+                open('/tmp/planted-later', 'w').write('x')
+            except Exception:
+                pass
+            time.sleep(0.01)
+    os._exit(0)
+open('/tmp/planted.py', 'w').write('X = 1')
+open('planted-here', 'w').write('x')
+os.makedirs('planted-dir/deeper')
+open('planted-dir/deeper/f', 'w').write('x')
+os.chmod('planted-dir/deeper', 0)
+os.chmod('planted-dir', 0o500)
+"""
+
+
+def test_a_warm_sandbox_leaves_the_next_learner_nothing(course):
+    """What one recording leaves in a warm sandbox (a detached process still writing, files in the
+    scratch folder and /tmp, a folder it cannot be entered) is gone before the next one starts."""
+    with jail.WarmSandbox() as warm:
+        assert scores(grade(course, notebook(OBSERVER, at=10**6), "first", warm=warm)) == FULL  # the observer is fair
+        grade(course, notebook(PLANTER), "planter", warm=warm)
+        after = grade(course, notebook(OBSERVER, at=10**6), "next", warm=warm)
+        assert scores(after) == FULL, [r.feedback for r in after.results if r.score < r.points]
+        assert (warm.recordings, warm.restarts) == (3, 0)  # cleaned in place, not by starting again
+
+
+def test_a_warm_sandbox_that_dies_is_replaced_without_losing_a_grade(course):
+    killer = "import os, signal\nfor _ in range(200):\n    try:\n        os.kill(-1, signal.SIGKILL)\n    except OSError:\n        pass"
+    with jail.WarmSandbox() as warm:
+        grade(course, notebook(killer), "killer", warm=warm)  # kills what it may: itself, never the zygote (root)
+        assert scores(grade(course, notebook(OBSERVER, at=10**6), "next", warm=warm)) == FULL
+        os.killpg(warm.proc.pid, 9)  # the whole sandbox gone, as if a recording had broken it
+        assert scores(grade(course, notebook(OBSERVER, at=10**6), "after", warm=warm)) == FULL
+        assert warm.restarts == 1
+
+
+def test_a_warm_sandbox_stops_an_endless_loop_and_grades_the_next(course):
+    limits = jail.Limits(wall_seconds=3.0)
+    with jail.WarmSandbox(limits) as warm:
+        looping = grade(course, notebook("while True:\n    pass"), "loop", limits=limits, warm=warm)
+        assert looping.stopped == limits.describe("wall")
+        assert scores(grade(course, notebook(OBSERVER, at=10**6), "next", limits=limits, warm=warm)) == FULL
+        assert warm.restarts == 0
+
+
+def test_warm_and_fresh_sandboxes_record_the_same(course):
+    nb = notebook()
+    job, _ = notebook_grading.recording_job(nb, "regression", "ada", notebook_grading.course_secret(course), {})
+    fresh = notebook_grading.record(job)
+    with jail.WarmSandbox() as warm:
+        warmed = [notebook_grading.record(job, warm=warm) for _ in range(2)]
+    assert [w["messages"] for w in warmed] == [fresh["messages"]] * 2

@@ -1,17 +1,20 @@
 """`backprop-course autograde ASSIGNMENT`: grade a whole class in parallel, into nbgrader's gradebook.
 
-1. **grade** (N worker processes, a chunk of submissions at a time: `grade_chunk`): each submitted
+1. **grade** (N worker processes, a chunk of students at a time: `grade_chunk`): each submitted
    notebook is sanitized exactly as `nbgrader autograde` does (the course's own sanitize
-   preprocessors, test cells restored from the gradebook) and recorded in the sandbox; the chunk is
-   judged in one pytest session; results land on disk, keyed by what was graded.
-2. **record** (this process, while the workers go on: `GradebookWriter`, a batch of students at a
-   time, each once all their notebooks are graded): nbgrader's own autograde runs with
-   `GradeInSandbox`, which finds each result already there, so the gradebook, `autograded/`,
-   feedback and export are nbgrader's, identical to those of `nbgrader autograde`.
+   preprocessors, test cells restored from the gradebook) and recorded in the worker's warm sandbox
+   (`jail.WarmSandbox`: a fresh fork per notebook of a sandboxed process that has numpy imported);
+   the chunk is judged in one pytest session; results land on disk, keyed by what was graded.
+2. **record** (the same worker, right after): nbgrader's own autograde for the chunk's students runs
+   with `GradeInSandbox`, which finds each result already there, so the gradebook, `autograded/`,
+   feedback and export are nbgrader's, identical to those of `nbgrader autograde`. Workers write side
+   by side, one gradebook session at a time (`nbgrader_speedups.one_gradebook_session_at_a_time`: a
+   file lock around every `Gradebook`), so SQLite never sees two writers.
 
 With `scheduler` (a Dask scheduler's address, `autograder/cluster.py`), step 1 runs on the cluster's
 workers instead: this process sanitizes and sends each recording job, the workers record and judge,
-the outcomes are stored here as they arrive.
+the outcomes are stored here as they arrive, and step 2 runs here (`GradebookWriter`, a batch of
+students at a time, each once all their notebooks are graded).
 
 Killed at any point, a rerun skips what is done: results already on disk are not regraded, and
 students whose gradebook entry was written for the same results are not written again.
@@ -35,6 +38,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from autograder import jail, nbgrader_speedups, notebook_grading, results
 
 DONE = ".backprop-grader/done"
+LOCK = ".backprop-grader/gradebook.lock"  # one gradebook session at a time across the workers
 
 
 class BatchError(RuntimeError):
@@ -48,6 +52,7 @@ class Job:
     student: str
     notebook: str  # path of the submitted .ipynb
     sandbox: bool
+    classmates: tuple[str, ...] = ()  # who submitted this assignment (listed once per run, not per notebook)
 
 
 def load_config(root: Path):
@@ -80,19 +85,12 @@ def _sanitize(config, root: Path, assignment: str, student: str, notebook: Path)
     return nb
 
 
-_WARM: list[jail.WarmSandbox] = []
-
-
-def warm_sandbox() -> jail.WarmSandbox:
-    """This worker's warm sandbox, kept for all its chunks (it starts on first use)."""
-    if not _WARM:
-        _WARM.append(jail.WarmSandbox())
-    return _WARM[0]
-
-
-def grade_chunk(jobs: list[Job]) -> list[tuple[str, str, float, str | None]]:
-    """Worker: sanitize, record in the sandbox, then judge the whole chunk in one pytest session
-    (`notebook_grading.judge_many`). (student, notebook, seconds, problem or None) for each job."""
+def grade_chunk(jobs: list[Job], write: bool = False) -> tuple[list[tuple[str, str, float, str | None]], dict]:
+    """Worker: sanitize, record in the sandbox, judge the whole chunk in one pytest session
+    (`notebook_grading.judge_many`); with `write` (the chunk holds every notebook of its students),
+    then nbgrader's own gradebook step for its students, one gradebook session at a time across the
+    workers. Returns (student, notebook, seconds, problem or None) for each job, and what the
+    gradebook step did (counts, seconds, problems)."""
     nbgrader_speedups.install()
     done, pending = [], []
     config = load_config(Path(jobs[0].root)) if jobs else None
@@ -104,7 +102,7 @@ def grade_chunk(jobs: list[Job]) -> list[tuple[str, str, float, str | None]]:
                 done.append((job.student, name, time.monotonic() - started, None))
                 continue
             stored, wanted, recording, cells = prepared
-            ran = notebook_grading.record(recording, sandbox=job.sandbox, warm=warm_sandbox())
+            ran = notebook_grading.record(recording, sandbox=job.sandbox, warm=jail.warm_sandbox())
             pending.append((job, stored, wanted, recording, cells, ran, time.monotonic() - started))
         except Exception as exc:  # noqa: BLE001  (one broken submission never stops the batch)
             done.append((job.student, name, time.monotonic() - started, f"{type(exc).__name__}: {exc}"))
@@ -122,16 +120,31 @@ def grade_chunk(jobs: list[Job]) -> list[tuple[str, str, float, str | None]]:
             done.append((job.student, name, seconds + share, None))
         except Exception as exc:  # noqa: BLE001
             done.append((job.student, name, seconds + share, f"{type(exc).__name__}: {exc}"))
-    return done
+    written = {"recorded": 0, "skipped": 0, "regraded": 0, "record_seconds": 0.0, "problems": []}
+    if write and jobs:
+        root = Path(jobs[0].root)
+        nbgrader_speedups.one_gradebook_session_at_a_time(str(root / LOCK))
+        students: dict[str, list[Path]] = {}
+        for job in jobs:
+            students.setdefault(job.student, []).append(Path(job.notebook))
+        write_gradebook(root, config, jobs[0].assignment, students, written)
+    return done, written
 
 
 def chunks(todo: list[Job], workers: int, largest: int = 8) -> list[list[Job]]:
-    """The jobs in chunks for the workers: large while much is left (one pytest session judges a
-    chunk), shrinking towards the end so that no worker is left with a long chunk while others idle."""
+    """The jobs in chunks for the workers, each holding every notebook of its students: large while
+    much is left (one pytest session judges a chunk, one nbgrader run writes its students), shrinking
+    towards the end so that no worker is left with a long chunk while others idle."""
+    students: list[list[Job]] = []
+    for job in todo:
+        if students and students[-1][0].student == job.student:
+            students[-1].append(job)
+        else:
+            students.append([job])
     out, k = [], 0
-    while k < len(todo):
-        size = max(1, min(largest, (len(todo) - k) // (4 * workers)))
-        out.append(todo[k:k + size])
+    while k < len(students):
+        size = max(1, min(largest, (len(students) - k) // (4 * workers)))
+        out.append([job for student in students[k:k + size] for job in student])
         k += size
     return out
 
@@ -148,7 +161,7 @@ def _prepare(config, job: Job):
         return None
     secret = notebook_grading.course_secret(root)
     recording, cells = notebook_grading.recording_job(nb, job.assignment, job.student, secret, files,
-                                                      results.classmates(root, job.assignment))
+                                                      job.classmates)
     if not cells:
         results.save(stored, wanted, notebook_grading.NotebookOutcome())
         return None
@@ -258,13 +271,18 @@ class GradebookWriter:
             return
         subset = {sid: self.found[sid] for sid in self.ready}
         self.ready = []
-        stored = _stamps(self.root, self.assignment, subset)
-        started = time.monotonic()
-        _record(self.root, self.config, self.assignment, subset, self.summary)
-        self.summary["record_seconds"] += time.monotonic() - started
-        # nbgrader's step should find every result; one it had to grade again means the two disagree
-        # on what was graded (it costs time, never a wrong grade: the result is recomputed).
-        self.summary["regraded"] += sum(stored[p] != t for p, t in _stamps(self.root, self.assignment, subset).items())
+        write_gradebook(self.root, self.config, self.assignment, subset, self.summary)
+
+
+def write_gradebook(root: Path, config, assignment: str, students: dict[str, list[Path]], summary: dict) -> None:
+    """nbgrader's own gradebook step for `students`, counted in `summary`."""
+    stored = _stamps(root, assignment, students)
+    started = time.monotonic()
+    _record(root, config, assignment, students, summary)
+    summary["record_seconds"] += time.monotonic() - started
+    # nbgrader's step should find every result; one it had to grade again means the two disagree
+    # on what was graded (it costs time, never a wrong grade: the result is recomputed).
+    summary["regraded"] += sum(stored[p] != t for p, t in _stamps(root, assignment, students).items())
 
 
 def autograde(root: Path, assignment: str, jobs: int | None = None, student: str | None = None,
@@ -291,19 +309,22 @@ def autograde(root: Path, assignment: str, jobs: int | None = None, student: str
             _done_path(root, assignment, sid).unlink(missing_ok=True)
             for nb in found[sid]:
                 results.path_for(root, assignment, sid, nb.stem).unlink(missing_ok=True)
-    todo = [Job(str(root), assignment, sid, str(nb), sandbox) for sid, nbs in found.items() for nb in nbs]
+    everyone = results.classmates(root, assignment)
+    todo = [Job(str(root), assignment, sid, str(nb), sandbox, everyone) for sid, nbs in found.items() for nb in nbs]
     summary = {"students": len(found), "notebooks": len(todo), "problems": [], "graded": 0, "recorded": 0,
                "skipped": 0, "regraded": 0, "grade_seconds": 0.0, "record_seconds": 0.0}
     started = time.monotonic()
     writer = GradebookWriter(root, config, assignment, found, summary)
     bar = tqdm(total=len(todo), desc=f"{assignment}: grading", unit="nb", disable=not progress, file=sys.stderr)
+    workers = jobs or os.cpu_count() or 1
     if scheduler:
         _grade_on_cluster(scheduler, config, todo, summary, bar, on_graded, writer)
     else:
-        workers = jobs or os.cpu_count() or 1
+        (root / LOCK).parent.mkdir(parents=True, exist_ok=True)
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for future in as_completed([pool.submit(grade_chunk, chunk) for chunk in chunks(todo, workers)]):
-                for sid, name, _, problem in future.result():
+            for future in as_completed([pool.submit(grade_chunk, chunk, True) for chunk in chunks(todo, workers)]):
+                done, written = future.result()
+                for sid, name, _, problem in done:
                     summary["graded"] += 1
                     if problem:
                         summary["problems"].append(f"{sid}/{name}: {problem}")
@@ -311,11 +332,15 @@ def autograde(root: Path, assignment: str, jobs: int | None = None, student: str
                     bar.set_postfix(failures=len(summary["problems"]))
                     if on_graded:
                         on_graded(summary["graded"])
-                    writer.graded(sid)
+                for k in ("recorded", "skipped", "regraded", "record_seconds"):
+                    summary[k] += written[k]
+                summary["problems"] += written["problems"]
     writer.flush()
     bar.close()
     summary["seconds"] = time.monotonic() - started
-    summary["grade_seconds"] = summary["seconds"] - summary["record_seconds"]
+    # the time not spent writing the gradebook: the writer's own in the cluster path; in the local
+    # path the workers wrote side by side, so their summed seconds are shared out among them
+    summary["grade_seconds"] = summary["seconds"] - summary["record_seconds"] / (1 if scheduler else workers)
     if progress:
         print(f"{assignment}: gradebook written for {summary['recorded']} students", file=sys.stderr)
     return summary

@@ -123,6 +123,17 @@ def _run_alone(paths: list[Path], jobs: int) -> float:
     return time.perf_counter() - start
 
 
+def _busy_seconds() -> float:
+    """CPU-seconds this machine has spent busy since boot, all processes (from /proc/stat): sandboxed
+    processes are not children the grader waits for, so its own rusage would miss them."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            ticks = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    return (sum(ticks) - ticks[3] - (ticks[4] if len(ticks) > 4 else 0)) / os.sysconf("SC_CLK_TCK")
+
+
 def sandbox_breakdown(root: Path, assignment: str) -> str:
     """Where the workers' time went, from the stored results: seconds in the sandbox (learner code
     and recording), the median notebook's, and the share of those that were stopped by a time limit."""
@@ -167,9 +178,10 @@ def run(workdir: Path, assignment: str = "regression", students: int = 20, jobs:
     scores1 = batch.scores(course.root, assignment)
 
     shutil.rmtree(course.root / ".backprop-grader", ignore_errors=True)
-    start = time.perf_counter()
+    busy, start = _busy_seconds(), time.perf_counter()
     summary = batch.autograde(course.root, assignment, jobs=jobs, progress=False)
     door2 = time.perf_counter() - start
+    busy = _busy_seconds() - busy
     scores2 = batch.scores(course.root, assignment)
 
     alone = _run_alone(paths, jobs or os.cpu_count() or 1)
@@ -182,8 +194,10 @@ def run(workdir: Path, assignment: str = "regression", students: int = 20, jobs:
         f"{jobs or 'all'} cores for backprop-course autograde",
         f"  nbgrader autograde          : {door1:7.1f} s  {door1 / n:6.3f} s per notebook",
         f"  backprop-course autograde   : {door2:7.1f} s  {door2 / n:6.3f} s per notebook "
-        f"(of it nbgrader's gradebook step {summary['record_seconds']:.1f} s, beside the workers' sandbox + judge)",
+        f"(nbgrader's gradebook step took {summary['record_seconds']:.1f} s of the workers' time)",
         f"  its workers' sandboxes      : {sandbox_breakdown(course.root, assignment)}",
+        f"  this machine's CPUs         : {busy:7.1f} CPU-s busy of {door2 * (os.cpu_count() or 1):.1f} "
+        f"({busy / n:.3f} CPU-s per notebook) while backprop-course autograde ran",
         f"  learner code alone          : {alone:7.1f} s  {alone / n:6.3f} s per notebook (fresh python each, as many "
         f"at once as workers, 15 s per cell)",
         *([f"  stock nbgrader, in-kernel   : {stock:7.1f} s  {stock / n:6.3f} s per notebook "

@@ -109,8 +109,9 @@ def cmd_autograde(args) -> int:
         raise StepFailed(f"--scheduler needs Dask: pip install 'backprop-course[dask]' ({exc})") from None
     n = summary["notebooks"]
     _say(f"{args.assignment}: {summary['students']} students, {n} notebooks in {summary['seconds']:.1f} s "
-         f"({summary['seconds'] / max(n, 1):.3f} s per notebook); nbgrader's gradebook step {summary['record_seconds']:.1f} s "
-         f"of it, beside the grading ({summary['recorded']} written, {summary['skipped']} already up to date, "
+         f"({summary['seconds'] / max(n, 1):.3f} s per notebook); nbgrader's gradebook step took "
+         f"{summary['record_seconds']:.1f} s of its processes, beside the grading ({summary['recorded']} written, "
+         f"{summary['skipped']} already up to date, "
          f"{summary['regraded']} graded again by nbgrader's step)")
     for problem in summary["problems"]:
         _say(f"  ✗ {problem}")

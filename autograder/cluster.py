@@ -62,8 +62,9 @@ def worker_status() -> dict:
 
 
 def grade_task(job: dict, cells: list[dict], sandbox: bool) -> dict:
-    """Run on a worker: record one submission in the sandbox and judge it."""
-    outcome = notebook_grading.judge(job, [TestCell(**c) for c in cells], notebook_grading.record(job, sandbox=sandbox))
+    """Run on a worker: record one submission in the sandbox (the worker thread's warm one) and judge it."""
+    ran = notebook_grading.record(job, sandbox=sandbox, warm=jail.warm_sandbox() if sandbox else None)
+    outcome = notebook_grading.judge(job, [TestCell(**c) for c in cells], ran)
     return dataclasses.asdict(outcome)
 
 

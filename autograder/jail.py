@@ -25,6 +25,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -326,7 +327,7 @@ class _Control:
     """The grader's end of the warm sandbox's control socket: what its zygote says, one message at a time."""
 
     def __init__(self, sock: socket.socket) -> None:
-        self.socket, self.returncode, self.ready = sock, None, None
+        self.socket, self.returncode, self.ready, self.started = sock, None, None, False
         self.why = ""
 
     def receive(self) -> dict:
@@ -338,6 +339,8 @@ class _Control:
             self.returncode = message["exited"]
         if "ready" in message:
             self.ready, self.why = message["ready"] is True, str(message.get("why", ""))[:300]
+        if message.get("started") is True:
+            self.started = True
         return message
 
 
@@ -373,8 +376,12 @@ class WarmSandbox:
 
     def _wait_ready(self, seconds: float) -> bool:
         self.control.ready = None
+        return self._wait_for(lambda: self.control.ready is not None, seconds) and self.control.ready
+
+    def _wait_for(self, done, seconds: float) -> bool:
+        """Read the zygote's messages until done() or `seconds` pass; False if it is silent or gone."""
         deadline = time.monotonic() + seconds
-        while self.control.ready is None:
+        while not done():
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
@@ -385,7 +392,34 @@ class WarmSandbox:
                 self.control.receive()
             except (EOFError, OSError):
                 return False
-        return self.control.ready
+        return True
+
+    def _launch(self) -> tuple[int, int] | None:
+        """Have the zygote fork a recording: (the job's write end, the records' read end), or None
+        if it does not answer (then this sandbox is replaced and the recording tried once more)."""
+        if self.proc is None or self.proc.poll() is not None:
+            if self.proc is not None:
+                self.close()
+                self.restarts += 1
+            self._start()
+        job_r, job_w = os.pipe()
+        out_r, out_w = os.pipe()
+        self.control.started, self.control.returncode = False, None
+        try:
+            socket.send_fds(self.control.socket, [b'{"op": "run"}'], [job_r, out_w])
+            launched = self._wait_for(lambda: self.control.started, self.READY_SECONDS)
+        except OSError:
+            launched = False
+        finally:
+            os.close(job_r)
+            os.close(out_w)
+        if not launched:
+            os.close(job_w)
+            os.close(out_r)
+            self.close()
+            self.restarts += 1
+            return None
+        return job_w, out_r
 
     def close(self) -> None:
         if self.proc is not None:
@@ -406,20 +440,11 @@ class WarmSandbox:
 
     def run(self, job: dict, gates: list[dict[str, str]]) -> Outcome:
         """Record `job` in a fork of the zygote (as `run` does in a fresh sandbox)."""
-        if self.proc is None or self.proc.poll() is not None:
-            if self.proc is not None:
-                self.close()
-                self.restarts += 1
-            self._start()
+        pipes = self._launch() or self._launch()
+        if pipes is None:
+            raise SandboxUnavailable("the warm sandbox does not answer")
+        job_w, out_r = pipes
         started = time.monotonic()
-        job_r, job_w = os.pipe()
-        out_r, out_w = os.pipe()
-        try:
-            socket.send_fds(self.control.socket, [b'{"op": "run"}'], [job_r, out_w])
-        finally:
-            os.close(job_r)
-            os.close(out_w)
-        self.control.returncode = None
         outcome, code = Outcome(), None
         try:
             outcome = _converse(job, gates, self.limits, lambda data: _write_all(job_w, data), out_r,
@@ -446,6 +471,16 @@ class WarmSandbox:
             outcome.stopped = _why_it_died(128 + signal.SIGKILL if code is None else 128 - code if code < 0 else code,
                                            self.limits)
         return outcome
+
+
+_THREAD = threading.local()
+
+
+def warm_sandbox() -> WarmSandbox:
+    """This thread's warm sandbox (a grading worker's, kept for all it records; it starts on first use)."""
+    if getattr(_THREAD, "warm", None) is None:
+        _THREAD.warm = WarmSandbox()
+    return _THREAD.warm
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 
 
 @functools.cache
@@ -73,3 +74,71 @@ def install() -> None:
 
     common.jsonschema = _SchemaOnce()
     nbgrader.api.create_engine = _cached_engine
+
+
+class _OneAtATime:
+    """An exclusive lock on a file, taken when this process opens its first Gradebook and released
+    when it closes its last one (nbgrader may open one inside another)."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self.fd, self.depth = path, None, 0
+
+    def acquire(self) -> None:
+        import fcntl
+
+        if self.depth == 0:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(fd)
+                raise
+            self.fd = fd
+        self.depth += 1
+
+    def release(self) -> None:
+        import fcntl
+
+        self.depth -= 1
+        if self.depth == 0 and self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+_LOCK: list[_OneAtATime] = []
+
+
+def one_gradebook_session_at_a_time(lock_path: str) -> None:
+    """From now on, every Gradebook this process opens first takes the exclusive lock on `lock_path`,
+    until it is closed: processes that install this with the same path never use the gradebook at
+    the same time, so several of them can run nbgrader's gradebook step side by side on one SQLite
+    file (the work between two sessions, most of that step, runs in parallel)."""
+    from nbgrader.api import Gradebook
+
+    if _LOCK:
+        if _LOCK[0].depth == 0:
+            _LOCK[0].path = lock_path
+        return
+    _LOCK.append(_OneAtATime(lock_path))
+    opened, closed = Gradebook.__init__, Gradebook.close
+
+    def __init__(self, *args, **kwargs):
+        _LOCK[0].acquire()
+        self._backprop_locked = True
+        try:
+            opened(self, *args, **kwargs)
+        except BaseException:
+            self._backprop_locked = False
+            _LOCK[0].release()
+            raise
+
+    def close(self):
+        try:
+            closed(self)
+        finally:
+            if getattr(self, "_backprop_locked", False):
+                self._backprop_locked = False
+                _LOCK[0].release()
+
+    Gradebook.__init__, Gradebook.close = __init__, close

@@ -1,7 +1,10 @@
 """nbgrader's caches (autograder/nbgrader_speedups.py) change its speed, never what it decides."""
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -58,3 +61,34 @@ def test_one_engine_per_gradebook_and_no_connection_left_open(tmp_path):
     (tmp_path / "gradebook.db").unlink()
     with Gradebook(url) as gb:  # a new file at the same URL starts empty
         assert gb.students == []
+
+
+SESSION = """
+import sys, time
+from autograder import nbgrader_speedups
+nbgrader_speedups.one_gradebook_session_at_a_time(sys.argv[1] + "/gradebook.lock")
+from nbgrader.api import Gradebook
+with Gradebook("sqlite:///" + sys.argv[1] + "/gradebook.db") as gb:
+    print("in", time.monotonic(), flush=True)
+    time.sleep(0.8)
+    gb.add_student(sys.argv[2])
+    print("out", time.monotonic(), flush=True)
+"""
+
+
+def test_gradebook_sessions_of_several_processes_take_turns(tmp_path):
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}"):
+        pass  # the database exists before they start
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+    procs = [subprocess.Popen([sys.executable, "-c", SESSION, str(tmp_path), sid], stdout=subprocess.PIPE, text=True,
+                              env=env) for sid in ("ana", "bo", "cy")]
+    spans = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0
+        times = dict(line.split() for line in out.splitlines())
+        spans.append((float(times["in"]), float(times["out"])))
+    spans.sort()
+    assert all(earlier[1] <= later[0] for earlier, later in zip(spans, spans[1:], strict=False)), spans  # never two at once
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        assert sorted(s.id for s in gb.students) == ["ana", "bo", "cy"]

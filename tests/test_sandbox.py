@@ -308,7 +308,8 @@ def test_a_warm_sandbox_leaves_the_next_learner_nothing(course):
 
 
 def test_a_warm_sandbox_that_dies_is_replaced_without_losing_a_grade(course):
-    killer = "import os, signal\nfor _ in range(200):\n    try:\n        os.kill(-1, signal.SIGKILL)\n    except OSError:\n        pass"
+    killer = ("import os, signal\nfor _ in range(200):\n    try:\n        os.kill(-1, signal.SIGKILL)\n"
+              "    except OSError:\n        pass")
     with jail.WarmSandbox() as warm:
         grade(course, notebook(killer), "killer", warm=warm)  # kills what it may: itself, never the zygote (root)
         assert scores(grade(course, notebook(OBSERVER, at=10**6), "next", warm=warm)) == FULL

@@ -124,11 +124,22 @@ class _GraderImportBlocker:
         return None
 
 
+_SEEN: dict = {"count": -1, "names": []}
+
+
+def _grader_modules() -> list[str]:
+    """The names of the grader's loaded modules (scanned again only when sys.modules has changed size)."""
+    if len(sys.modules) != _SEEN["count"]:
+        _SEEN["names"] = [k for k in sys.modules if k == GRADER or k.startswith(GRADER + ".")]
+        _SEEN["count"] = len(sys.modules)
+    return [k for k in _SEEN["names"] if k in sys.modules]
+
+
 @contextlib.contextmanager
 def _grader_hidden():
     """While learner code runs, `import autograder…` fails: the cached modules are set aside
     and a finder refuses to load them again. Our own frames keep their references."""
-    hidden = {k: sys.modules.pop(k) for k in list(sys.modules) if k == GRADER or k.startswith(GRADER + ".")}
+    hidden = {k: sys.modules.pop(k) for k in _grader_modules()}
     blocker = _GraderImportBlocker()
     sys.meta_path.insert(0, blocker)
     try:

@@ -7,7 +7,7 @@ Starting Python and importing numpy costs ≈ 0.15 s, five times what recording 
 a fork costs a few milliseconds. The zygote (this process) never runs learner code and never sees a
 job: the grader sends it, over its control socket (stdin), only "run" with two new pipe ends, and
 "end". For "run" it forks a child that reads its job from the first pipe and writes its records to
-the second (`run.main`, exactly as in a fresh sandbox); the grader holds the other ends, so nothing
+the second (`run.main`, exactly as in a fresh sandbox) and says "started"; the grader holds the other ends, so nothing
 a child leaves behind can reach a later child's pipes. For "end" it restores the sandbox before it
 answers "ready":
 - every process but itself is killed (`kill(-1)`; as root the zygote forks a helper that becomes
@@ -237,6 +237,7 @@ def serve() -> None:
             for fd in fds:
                 os.close(fd)
             pidfd = os.pidfd_open(child)
+            say({"started": True})
         elif op == "end":
             for fd in fds:
                 os.close(fd)

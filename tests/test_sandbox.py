@@ -334,3 +334,25 @@ def test_warm_and_fresh_sandboxes_record_the_same(course):
     with jail.WarmSandbox() as warm:
         warmed = [notebook_grading.record(job, warm=warm) for _ in range(2)]
     assert [w["messages"] for w in warmed] == [fresh["messages"]] * 2
+
+
+def test_hidden_points_are_those_of_drawing_one_candidate_at_a_time():
+    """points._spread draws candidates in batches, but its values and every later draw must be those of
+    the one-by-one rejection loop: stored results and learners' hidden points do not move."""
+    import numpy as np
+
+    from autograder.sandboxed import points
+
+    def one_by_one(rng, low, high, size, min_gap):
+        while True:
+            v = rng.uniform(low, high, size)
+            flat = np.sort(v.reshape(-1))
+            if flat.size < 2 or np.min(np.diff(flat)) >= min_gap:
+                return v
+
+    for seed in range(200):
+        for low, high, size, gap in ((-0.8, 0.8, 9, 0.04), (0.5, 9.5, 2, 0.7), (0.0, 1.0, 1, 0.5), (-1.0, 1.0, 6, 0.05)):
+            ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+            np.testing.assert_array_equal(points._spread(ours, low, high, size, gap),
+                                          one_by_one(theirs, low, high, size, gap), strict=True)
+            assert ours.uniform() == theirs.uniform()  # the generator is left where the loop leaves it

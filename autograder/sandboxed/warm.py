@@ -185,7 +185,9 @@ def _reap() -> None:
 
 
 def _child(control: socket.socket, fds: list[int]) -> None:
-    """In the fork: the job's pipes become stdin and stdout, then exactly what a fresh sandbox runs."""
+    """In the fork: the job's pipes become stdin and stdout, then exactly what a fresh sandbox runs
+    (and the exit status a fresh sandbox's Python would have: 1 if the runner itself failed)."""
+    code = 1
     try:
         control.close()
         os.dup2(fds[0], 0)
@@ -196,10 +198,11 @@ def _child(control: socket.socket, fds: list[int]) -> None:
 
         np.random.seed()  # as a fresh process: learner code calling np.random unseeded gets its own draws
         run.main()
+        code = 0
     except BaseException:  # noqa: BLE001  (whatever happens, the fork never returns into the zygote's loop)
         pass
     finally:
-        os._exit(0)
+        os._exit(code)
 
 
 def serve() -> None:

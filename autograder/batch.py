@@ -22,7 +22,9 @@ students whose gradebook entry was written for the same results are not written 
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import functools
 import json
 import os
 import sys
@@ -102,7 +104,8 @@ def grade_chunk(jobs: list[Job], write: bool = False) -> tuple[list[tuple[str, s
                 done.append((job.student, name, time.monotonic() - started, None))
                 continue
             stored, wanted, recording, cells = prepared
-            ran = notebook_grading.record(recording, sandbox=job.sandbox, warm=jail.warm_sandbox())
+            warm = jail.warm_sandbox(_imported(job.root, job.assignment))
+            ran = notebook_grading.record(recording, sandbox=job.sandbox, warm=warm)
             pending.append((job, stored, wanted, recording, cells, ran, time.monotonic() - started))
         except Exception as exc:  # noqa: BLE001  (one broken submission never stops the batch)
             done.append((job.student, name, time.monotonic() - started, f"{type(exc).__name__}: {exc}"))
@@ -132,6 +135,27 @@ def grade_chunk(jobs: list[Job], write: bool = False) -> tuple[list[tuple[str, s
         except Exception as exc:  # noqa: BLE001  (reported; the next run writes them, their results are kept)
             written["problems"].append(f"{', '.join(students)}: the gradebook step failed: {type(exc).__name__}: {exc}")
     return done, written
+
+
+@functools.cache
+def _imported(root: str, assignment: str) -> tuple[str, ...]:
+    """The top-level packages the assignment's own notebooks import (the warm sandbox preloads the slow
+    ones): read from source/, written by the instructor, never from a submission."""
+    names = set()
+    for path in sorted((Path(root) / "source" / assignment).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names.update(alias.name.split(".")[0] for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names.add(node.module.split(".")[0])
+    return tuple(sorted(names))
 
 
 def chunks(todo: list[Job], workers: int, largest: int = 8, smallest: int = 1) -> list[list[Job]]:

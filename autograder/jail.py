@@ -110,7 +110,7 @@ def _grader_binds() -> list[str]:
 
 
 RUNNER = "from autograder.sandboxed.run import main; main()"
-ZYGOTE = "from autograder.sandboxed.warm import serve; serve()"
+ZYGOTE = "from autograder.sandboxed.warm import serve; serve"  # called with the modules to preload
 
 
 def command(limits: Limits, entry: str = RUNNER) -> list[str]:
@@ -354,8 +354,8 @@ class WarmSandbox:
     READY_SECONDS = 5.0
     START_SECONDS = 30.0
 
-    def __init__(self, limits: Limits | None = None) -> None:
-        self.limits = limits or Limits()
+    def __init__(self, limits: Limits | None = None, preload: tuple[str, ...] = ()) -> None:
+        self.limits, self.preload = limits or Limits(), tuple(str(name) for name in preload)
         self.proc: subprocess.Popen | None = None
         self.control: _Control | None = None
         self.recordings = 0
@@ -364,9 +364,9 @@ class WarmSandbox:
     def _start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            self.proc = subprocess.Popen(command(self.limits, ZYGOTE), stdin=theirs, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL, preexec_fn=_limit(self.limits),
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(command(self.limits, f"{ZYGOTE}({self.preload!r})"), stdin=theirs,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                         preexec_fn=_limit(self.limits), start_new_session=True)
         finally:
             theirs.close()
         self.control = _Control(ours)
@@ -476,11 +476,17 @@ class WarmSandbox:
 _THREAD = threading.local()
 
 
-def warm_sandbox() -> WarmSandbox:
-    """This thread's warm sandbox (a grading worker's, kept for all it records; it starts on first use)."""
-    if getattr(_THREAD, "warm", None) is None:
-        _THREAD.warm = WarmSandbox()
-    return _THREAD.warm
+PRELOADABLE = frozenset({"sympy", "scipy", "pandas"})  # slow to import, installed, and never the grader's
+
+
+def warm_sandbox(preload: tuple[str, ...] = ()) -> WarmSandbox:
+    """This thread's warm sandbox for recordings that import `preload` (a grading worker's, kept for
+    all it records; it starts on first use). Only PRELOADABLE modules are preloaded."""
+    preload = tuple(sorted(set(preload) & PRELOADABLE))
+    sandboxes = _THREAD.__dict__.setdefault("warm", {})
+    if preload not in sandboxes:
+        sandboxes[preload] = WarmSandbox(preload=preload)
+    return sandboxes[preload]
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -356,3 +356,15 @@ def test_hidden_points_are_those_of_drawing_one_candidate_at_a_time():
             np.testing.assert_array_equal(points._spread(ours, low, high, size, gap),
                                           one_by_one(theirs, low, high, size, gap), strict=True)
             assert ours.uniform() == theirs.uniform()  # the generator is left where the loop leaves it
+
+
+def test_a_warm_sandbox_preloads_what_the_assignment_imports(course):
+    """The warm sandbox imports the slow packages of the assignment's own notebook (sympy for the
+    warm-up) once, in the zygote: each recording starts with them loaded (here seen by the notebook)."""
+    before, after = "import sys\n_preloaded = 'sympy' in sys.modules", "if not _preloaded:\n    forward = None"
+    nb = notebook(before, at=0)
+    nb.cells.append(new_code_cell(after))
+    with jail.WarmSandbox(preload=("sympy",)) as warm:
+        assert scores(grade(course, nb, warm=warm)) == FULL
+    with jail.WarmSandbox() as warm:
+        assert scores(grade(course, nb, warm=warm))["test_forward"] == 0.0

@@ -24,6 +24,7 @@ starts a new one: a child can break its own recording, never a later one's.
 from __future__ import annotations
 
 import ctypes
+import importlib
 import json
 import os
 import select
@@ -205,12 +206,19 @@ def _child(control: socket.socket, fds: list[int]) -> None:
         os._exit(code)
 
 
-def serve() -> None:
-    """The zygote's loop: "run" (with two descriptors) forks a recording; "end" kills and cleans."""
+def serve(preload: tuple[str, ...] = ()) -> None:
+    """The zygote's loop: "run" (with two descriptors) forks a recording; "end" kills and cleans.
+    `preload`: installed packages the assignment's notebook imports (sympy for the warm-up), imported
+    here once rather than by every recording."""
     control = socket.socket(fileno=os.dup(0))
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
+    for name in preload:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001  (a speed-up only: the recording imports it itself)
+            pass
     _not_dumpable()
     as_root = os.getuid() == 0
     snapshot = {m: _entries(m) for m in _writable_mounts()}

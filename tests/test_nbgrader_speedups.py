@@ -43,7 +43,13 @@ def test_a_good_cell_passes_and_the_schema_is_checked_once():
     assert nbgrader_speedups._validator.cache_info().hits == 2
 
 
-def test_one_engine_per_gradebook_and_no_connection_left_open(tmp_path):
+@pytest.fixture
+def alembic_on_path(monkeypatch):
+    """A new gradebook runs `alembic` (installed beside this Python): CI calls .venv/bin/python directly."""
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+
+
+def test_one_engine_per_gradebook_and_no_connection_left_open(tmp_path, alembic_on_path):
     nbgrader_speedups.install()
     url = f"sqlite:///{tmp_path / 'gradebook.db'}"
     with Gradebook(url) as gb:
@@ -76,12 +82,11 @@ with Gradebook("sqlite:///" + sys.argv[1] + "/gradebook.db") as gb:
 """
 
 
-def test_gradebook_sessions_of_several_processes_take_turns(tmp_path):
+def test_gradebook_sessions_of_several_processes_take_turns(tmp_path, alembic_on_path):
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}"):
         pass  # the database exists before they start
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
-    procs = [subprocess.Popen([sys.executable, "-c", SESSION, str(tmp_path), sid], stdout=subprocess.PIPE, text=True,
-                              env=env) for sid in ("ana", "bo", "cy")]
+    procs = [subprocess.Popen([sys.executable, "-c", SESSION, str(tmp_path), sid], stdout=subprocess.PIPE, text=True)
+             for sid in ("ana", "bo", "cy")]
     spans = []
     for proc in procs:
         out, _ = proc.communicate(timeout=120)

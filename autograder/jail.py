@@ -328,11 +328,12 @@ class _Control:
 
     def __init__(self, sock: socket.socket) -> None:
         self.socket, self.returncode, self.ready, self.started = sock, None, None, False
-        self.why = ""
+        self.why, self.gone = "", False
 
     def receive(self) -> dict:
         data = self.socket.recv(4096)
         if not data:
+            self.gone = True
             raise EOFError("the warm sandbox is gone")
         message = _strict_json(data) or {}
         if "exited" in message and isinstance(message["exited"], int):
@@ -439,7 +440,15 @@ class WarmSandbox:
         self.close()
 
     def run(self, job: dict, gates: list[dict[str, str]]) -> Outcome:
-        """Record `job` in a fork of the zygote (as `run` does in a fresh sandbox)."""
+        """Record `job` in a fork of the zygote (as `run` does in a fresh sandbox). If the zygote itself
+        died before the recording was done, it is recorded once more in a new sandbox: a sandbox
+        killed from outside costs no learner a grade (one whose code kills it loses the second try too)."""
+        outcome, died = self._run_once(job, gates)
+        if died:
+            outcome, _ = self._run_once(job, gates)
+        return outcome
+
+    def _run_once(self, job: dict, gates: list[dict[str, str]]) -> tuple[Outcome, bool]:
         pipes = self._launch() or self._launch()
         if pipes is None:
             raise SandboxUnavailable("the warm sandbox does not answer")
@@ -454,13 +463,13 @@ class WarmSandbox:
         finally:
             os.close(job_w)
             os.close(out_r)
-            code = self.control.returncode
-            clean = False
+            code, clean = self.control.returncode, False
             try:
                 self.control.socket.send(b'{"op": "end"}')
                 clean = self._wait_ready(self.READY_SECONDS)
             except OSError:
-                pass
+                self.control.gone = True
+            gone = self.control.gone  # the zygote itself died, not only the recording
             if not clean:  # whatever the recording left could reach the next one: a new sandbox
                 self.close()
                 self.restarts += 1
@@ -470,7 +479,7 @@ class WarmSandbox:
             # as bubblewrap reports it in a fresh sandbox: 128 + the signal; a recording still running is killed
             outcome.stopped = _why_it_died(128 + signal.SIGKILL if code is None else 128 - code if code < 0 else code,
                                            self.limits)
-        return outcome
+        return outcome, gone and not any(m.get("done") for m in outcome.messages)
 
 
 _THREAD = threading.local()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from autograder import nbgrader_speedups
 
-nbgrader_speedups.install()  # two caches nbgrader lacks (schema checked once, one engine per gradebook)
+nbgrader_speedups.install()  # caches nbgrader lacks (schema checked once, one engine per gradebook, tables made once)
 
 c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
 
@@ -26,7 +26,7 @@ c.Execute.raise_on_iopub_timeout = False
 # skip tag at a name nobody uses so every test cell always runs.
 c.Execute.skip_cells_with_tag = "backprop-course-never-skip-6f1c"
 # A deleted test cell is put back from the gradebook and graded (with a note saying so).
-c.OverwriteCells.add_missing_cells = True
+c.OverwriteCells.add_missing_cells = True  # (OverwriteCellsOnce is one, and reads it too)
 
 # Worked solutions are meant to be shared after the deadline: keep the hidden-test blocks
 # (and so any mention of the grader) out of them, as generate_assignment does for release/.
@@ -39,6 +39,10 @@ c.GenerateSolution.preprocessors = [
     "nbgrader.preprocessors.Execute",
     "autograder.nbgrader_steps.CoalesceStreams",
 ]
+
+# nbconvert validates the whole notebook after every preprocessor (7 per pass, 2 passes per notebook
+# autograded): validate once, after the last. Every notebook written is still validated.
+c.Exporter.optimistic_validation = True
 
 # Warnings a learner's code prints on stderr must not zero a test cell: errors still do.
 c.IgnorePattern.enabled = True
@@ -56,13 +60,14 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-# nbgrader's sanitising pipeline, with DeduplicateCells in place of DeduplicateIds: a
-# duplicated test cell must not lose the student's whole assignment.
+# nbgrader's sanitising pipeline, with DeduplicateCells in place of DeduplicateIds (a
+# duplicated test cell must not lose the student's whole assignment) and OverwriteCellsOnce in place
+# of OverwriteCells (the same checks, the master cells read once per notebook, not once per cell).
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "autograder.nbgrader_steps.DeduplicateCells",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "nbgrader.preprocessors.OverwriteCells",
+    "autograder.nbgrader_steps.OverwriteCellsOnce",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 # Feedback is built from the autograded notebooks, which hold the hidden-test blocks again:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool
 
@@ -51,6 +52,53 @@ class DeduplicateCells(NbGraderPreprocessor):
                 del cell.metadata["nbgrader"]
                 cell.source = f"# (A duplicate of cell {grade_id}: ignored by the grader.)\n" + cell.source
             seen.add(grade_id)
+        return nb, resources
+
+
+class _MasterCells:
+    """The gradebook as OverwriteCells sees it, its notebook's master cells read in one go: nbgrader
+    asks for each graded cell's source cell and grade cell in turn (≈ 40 queries a notebook)."""
+
+    def __init__(self, gradebook: Gradebook, notebook: str, assignment: str) -> None:
+        self.gradebook = gradebook
+        try:
+            master = gradebook.find_notebook(notebook, assignment)
+        except MissingEntry:
+            self.source, self.graded = {}, {}
+            return
+        self.source = {cell.name: cell for cell in master.source_cells}
+        self.graded = {cell.name: cell for cell in master.task_cells}
+        self.graded.update({cell.name: cell for cell in master.grade_cells})  # a grade cell first, as nbgrader
+
+    def find_source_cell(self, name: str, notebook: str, assignment: str):
+        if name not in self.source:
+            raise MissingEntry(f"No such source cell: {assignment}/{notebook}/{name}")
+        return self.source[name]
+
+    def find_graded_cell(self, name: str, notebook: str, assignment: str):
+        if name not in self.graded:
+            raise MissingEntry(f"No such graded cell: {assignment}/{notebook}/{name}")
+        return self.graded[name]
+
+    def __getattr__(self, name):
+        return getattr(self.gradebook, name)
+
+
+class OverwriteCellsOnce(OverwriteCells):
+    """nbgrader's OverwriteCells (same checks, same repairs, same warnings), reading the notebook's
+    master cells from the gradebook once instead of once per cell. It runs twice per notebook in
+    both doors (sanitizing, then nbgrader's autograde), so this is most of sanitizing's time."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict):
+        self.notebook_id = resources["nbgrader"]["notebook"]
+        self.assignment_id = resources["nbgrader"]["assignment"]
+        self.db_url = resources["nbgrader"]["db_url"]
+        with Gradebook(self.db_url) as gradebook:
+            self.gradebook = _MasterCells(gradebook, self.notebook_id, self.assignment_id)
+            nb, resources = super(OverwriteCells, self).preprocess(nb, resources)
+            if self.add_missing_cells:
+                nb, resources = self.add_missing_grade_cells(nb, resources)
+                nb, resources = self.add_missing_task_cells(nb, resources)
         return nb, resources
 
 

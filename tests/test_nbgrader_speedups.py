@@ -1,4 +1,4 @@
-"""nbgrader's caches (autograder/nbgrader_speedups.py) change its speed, never what it decides."""
+"""nbgrader's caches (autograder/nbgrader_speedups.py) and OverwriteCellsOnce change its speed, never what it decides."""
 
 import json
 import os
@@ -97,3 +97,108 @@ def test_gradebook_sessions_of_several_processes_take_turns(tmp_path, alembic_on
     assert all(earlier[1] <= later[0] for earlier, later in zip(spans, spans[1:], strict=False)), spans  # never two at once
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
         assert sorted(s.id for s in gb.students) == ["ana", "bo", "cy"]
+
+
+def test_an_existing_gradebook_is_not_asked_about_each_table(tmp_path, alembic_on_path):
+    from sqlalchemy import event
+
+    nbgrader_speedups.install()
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url) as gb:  # a new gradebook: its tables are made
+        gb.add_student("ana")
+        engine = gb.engine
+    statements = []
+
+    def seen(conn, cursor, sql, *rest):
+        statements.append(sql)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with Gradebook(url) as gb:
+            assert [s.id for s in gb.students] == ["ana"]
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert not [s for s in statements if "table_info" in s or "CREATE" in s.upper()], statements
+    assert len(statements) <= 6, statements  # the table list (twice), the course, the students
+    db = sqlite3.connect(tmp_path / "gradebook.db")
+    db.execute("DROP TABLE comment")  # one table missing: made again, as nbgrader would
+    db.commit()
+    db.close()
+    with Gradebook(url):
+        pass
+    db = sqlite3.connect(tmp_path / "gradebook.db")
+    assert db.execute("SELECT name FROM sqlite_master WHERE name = 'comment'").fetchone() == ("comment",)
+    db.close()
+
+
+def _tampered(release: Path) -> list:
+    """The release notebook as learners break it: each way OverwriteCells repairs or reports."""
+    import nbformat
+
+    def graded(nb, test: bool):
+        """The first test cell (a locked grade cell), or the first solution cell."""
+        return next(c for c in nb.cells if (c.metadata.get("nbgrader", {}).get("grade") and test)
+                    or (c.metadata.get("nbgrader", {}).get("solution") and not test))
+
+    out = []
+    nb = nbformat.read(release, as_version=4)
+    graded(nb, True).source = "assert True  # no more checks"
+    out.append(("a test cell rewritten", nb))
+    nb = nbformat.read(release, as_version=4)
+    graded(nb, True).metadata["nbgrader"]["points"] = 100
+    out.append(("points raised", nb))
+    nb = nbformat.read(release, as_version=4)
+    cell = graded(nb, True)
+    cell.cell_type = "markdown"
+    del cell["outputs"], cell["execution_count"]
+    out.append(("a test cell made markdown", nb))
+    nb = nbformat.read(release, as_version=4)
+    graded(nb, True).metadata["nbgrader"]["locked"] = False
+    out.append(("a test cell unlocked", nb))
+    nb = nbformat.read(release, as_version=4)
+    nb.cells.remove(graded(nb, True))
+    out.append(("a test cell deleted", nb))
+    nb = nbformat.read(release, as_version=4)
+    graded(nb, False).metadata["nbgrader"]["grade_id"] = "not-in-the-gradebook"
+    out.append(("an unknown cell", nb))
+    out.append(("untouched", nbformat.read(release, as_version=4)))
+    return out
+
+
+def test_overwrite_cells_once_repairs_and_reports_as_nbgrader_does(tmp_path):
+    """OverwriteCellsOnce (one read of the master cells) gives nbgrader's OverwriteCells' notebook and
+    warnings on every kind of tampering, with a real gradebook made by nbgrader generate_assignment."""
+    import copy
+    import logging
+
+    from nbgrader.preprocessors import OverwriteCells
+
+    from autograder.course import Course
+    from autograder.nbgrader_steps import OverwriteCellsOnce
+
+    nbgrader_speedups.install()
+    course = Course.create(tmp_path / "c")
+    course.generate("regression")
+    resources = {"nbgrader": {"notebook": "regression", "assignment": "regression", "student": "ana",
+                              "db_url": f"sqlite:///{course.root / 'gradebook.db'}"}}
+    for what, nb in _tampered(course.root / "release" / "regression" / "regression.ipynb"):
+        done, said = [], []
+        for kind in (OverwriteCells, OverwriteCellsOnce):
+            log = logging.getLogger(f"overwrite-{kind.__name__}")
+            records: list[str] = []
+            handler = logging.Handler()
+            handler.emit = lambda record, records=records: records.append(record.getMessage())
+            log.addHandler(handler)
+            try:
+                step = kind(add_missing_cells=True, log=log)
+                out, _ = step.preprocess(copy.deepcopy(nb), copy.deepcopy(resources))
+            except Exception as exc:  # noqa: BLE001  (nbgrader's own failures must be the same too)
+                out = f"{type(exc).__name__}: {exc}"
+            finally:
+                log.removeHandler(handler)
+            done.append(out)
+            said.append(records)
+        assert done[0] == done[1], what
+        assert said[0] == said[1], what
+        assert said[0] or what == "untouched", what  # each tampering is reported
+        assert isinstance(done[0], str) == (what == "an unknown cell"), (what, done[0])  # nbgrader 0.9's KeyError

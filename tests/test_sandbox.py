@@ -368,3 +368,16 @@ def test_a_warm_sandbox_preloads_what_the_assignment_imports(course):
         assert scores(grade(course, nb, warm=warm)) == FULL
     with jail.WarmSandbox() as warm:
         assert scores(grade(course, nb, warm=warm))["test_forward"] == 0.0
+
+
+def test_warm_recordings_draw_their_own_random_numbers(course):
+    """The zygote imports numpy.random once (every recording seeds it), yet each recording's unseeded
+    draws, numpy's and Python's, are its own, as in a fresh process."""
+    draw = "import random, numpy as np\nraise ValueError(repr((float(np.random.rand()), random.random())))"
+    job, _ = notebook_grading.recording_job(notebook(draw, at=0), "regression", "ada",
+                                            notebook_grading.course_secret(course), {})
+    with jail.WarmSandbox() as warm:
+        draws = [notebook_grading.record(job, warm=warm)["messages"][0]["cells"][0]["error"] for _ in range(3)]
+    assert all(d.startswith("ValueError: (") for d in draws), draws
+    numpy_draws, python_draws = zip(*(ast.literal_eval(d.removeprefix("ValueError: ")) for d in draws), strict=True)
+    assert len(set(numpy_draws)) == 3 and len(set(python_draws)) == 3, draws

@@ -56,7 +56,7 @@ c.Autograde.autograde_preprocessors = [
     "autograder.nbgrader_steps.RequireScore",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
+    "autograder.nbgrader_steps.SaveAutoGradesOnce",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]

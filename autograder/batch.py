@@ -25,8 +25,10 @@ from __future__ import annotations
 import ast
 import dataclasses
 import functools
+import hashlib
 import json
 import os
+import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -37,7 +39,8 @@ import nbformat
 from tqdm import tqdm
 from traitlets.config.loader import PyFileConfigLoader
 
-from autograder import jail, nbgrader_speedups, notebook_grading, results
+from autograder import jail, nbgrader_speedups, nbgrader_steps, notebook_grading, results
+from autograder.sandboxed.run import CELL_SECONDS
 
 DONE = ".backprop-grader/done"
 LOCK = ".backprop-grader/gradebook.lock"  # one gradebook session at a time across the workers
@@ -73,17 +76,16 @@ def db_url(config, root: Path) -> str:
     return f"sqlite:///{root / 'gradebook.db'}"
 
 
-def _sanitize(config, root: Path, assignment: str, student: str, notebook: Path) -> nbformat.NotebookNode:
-    """What nbgrader's autograde does before it runs anything: same preprocessors, same config."""
-    from traitlets.utils.importstring import import_item
-
-    nb = nbformat.read(notebook, as_version=4)
-    resources = {"nbgrader": {"student": student, "assignment": assignment, "notebook": notebook.stem,
-                              "db_url": db_url(config, root)},
-                 "metadata": {"path": str(notebook.parent)}}
-    for name in config.Autograde.sanitize_preprocessors:
-        preprocessor = import_item(name)(config=config)
-        nb, resources = preprocessor.preprocess(nb, resources)
+def _sanitize(config, root: Path, assignment: str, student: str, notebook: Path,
+              sanitized: dict | None = None) -> nbformat.NotebookNode:
+    """What nbgrader's autograde does before it runs anything: same preprocessors, same config. With
+    `sanitized`, the result is kept there for nbgrader's own sanitizing pass (`SanitizedAlready`)."""
+    data = notebook.read_bytes()
+    nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    nb = nbgrader_steps.sanitize(config, nb, student, assignment, notebook.stem, db_url(config, root),
+                                 str(notebook.parent))
+    if sanitized is not None:
+        sanitized[str(notebook.resolve())] = (hashlib.sha256(data).hexdigest(), nb)
     return nb
 
 
@@ -99,7 +101,7 @@ def grade_chunk(jobs: list[Job], write: bool = False) -> tuple[list[tuple[str, s
     for job in jobs:
         started, name = time.monotonic(), Path(job.notebook).stem
         try:
-            prepared = _prepare(config, job)
+            prepared = _prepare(config, job, nbgrader_steps.SanitizedAlready.done if write else None)
             if prepared is None:
                 done.append((job.student, name, time.monotonic() - started, None))
                 continue
@@ -131,9 +133,11 @@ def grade_chunk(jobs: list[Job], write: bool = False) -> tuple[list[tuple[str, s
         for job in jobs:
             students.setdefault(job.student, []).append(Path(job.notebook))
         try:
-            write_gradebook(root, config, jobs[0].assignment, students, written)
+            write_gradebook(root, config, jobs[0].assignment, students, written, sanitized=True)
         except Exception as exc:  # noqa: BLE001  (reported; the next run writes them, their results are kept)
             written["problems"].append(f"{', '.join(students)}: the gradebook step failed: {type(exc).__name__}: {exc}")
+        finally:
+            nbgrader_steps.SanitizedAlready.done.clear()
     return done, written
 
 
@@ -158,11 +162,13 @@ def _imported(root: str, assignment: str) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def chunks(todo: list[Job], workers: int, largest: int = 8, smallest: int = 1) -> list[list[Job]]:
+def chunks(todo: list[Job], workers: int, largest: int = 8, smallest: int = 1,
+           alone: frozenset[str] = frozenset()) -> list[list[Job]]:
     """The jobs in chunks of students for the workers, each holding every notebook of its students:
     large while much is left (a chunk costs ≈ 0.2 s whatever its size: one pytest session judges it,
     one nbgrader run writes its students), shrinking towards the end so that no worker is left with a
-    long chunk while others idle."""
+    long chunk while others idle. Students in `alone` (expected to be slow) get a chunk each, so that
+    no one else waits behind them."""
     students: list[list[Job]] = []
     for job in todo:
         if students and students[-1][0].student == job.student:
@@ -172,17 +178,45 @@ def chunks(todo: list[Job], workers: int, largest: int = 8, smallest: int = 1) -
     out, k = [], 0
     while k < len(students):
         size = max(smallest, min(largest, (len(students) - k) // (4 * workers)))
-        out.append([job for student in students[k:k + size] for job in student])
-        k += size
+        chunk: list[list[Job]] = []
+        while k < len(students) and len(chunk) < size and not (chunk and students[k][0].student in alone):
+            chunk.append(students[k])
+            k += 1
+            if chunk[-1][0].student in alone:
+                break
+        out.append([job for student in chunk for job in student])
     return out
 
 
-def _prepare(config, job: Job):
+SLOW_SECONDS = 1.0  # a notebook expected to record for longer is graded first, in a chunk of its own
+
+
+def expected_seconds(root: Path, job: Job) -> float:
+    """How long recording this notebook is expected to take, so that the longest are graded first (the
+    longest-processing-time-first rule: an endless loop started last would run its 15 s alone after
+    everything else is done). Only the order depends on it, never a grade. A previous recording's time
+    when there is one (a resubmission, a regrade); else, for learner code with a `while` loop (where
+    endless loops nearly always are), one cell's time limit; else 0."""
+    try:
+        outcome = json.loads(results.path_for(root, job.assignment, job.student, Path(job.notebook).stem).read_text())
+        return float(outcome["outcome"]["sandbox_seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        cells = json.loads(Path(job.notebook).read_bytes())["cells"]
+        code = "\n".join("".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                         for c in cells if c.get("cell_type") == "code")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return 0.0
+    return CELL_SECONDS if re.search(r"\bwhile\b", code) else 0.0
+
+
+def _prepare(config, job: Job, sanitized: dict | None = None):
     """This machine's part before a cluster records: sanitize, stage, key. None if nothing is left
     to grade (a stored result for exactly this, or no test cell), else (result path, key, recording
-    job, test cells)."""
+    job, test cells). With `sanitized`, the sanitized notebook is kept there (`_sanitize`)."""
     root, path = Path(job.root), Path(job.notebook)
-    nb = _sanitize(config, root, job.assignment, job.student, path)
+    nb = _sanitize(config, root, job.assignment, job.student, path, sanitized)
     files = results.staged_files(root, job.assignment, path.parent)
     stored, wanted, cached = results.lookup(root, nb, job.assignment, job.student, path.stem, files)
     if cached is not None:
@@ -302,15 +336,27 @@ class GradebookWriter:
         write_gradebook(self.root, self.config, self.assignment, subset, self.summary)
 
 
-def write_gradebook(root: Path, config, assignment: str, students: dict[str, list[Path]], summary: dict) -> None:
-    """nbgrader's own gradebook step for `students`, counted in `summary`."""
+def write_gradebook(root: Path, config, assignment: str, students: dict[str, list[Path]], summary: dict,
+                    sanitized: bool = False) -> None:
+    """nbgrader's own gradebook step for `students`, counted in `summary`; with `sanitized`, its
+    sanitizing pass takes the notebooks this process sanitized already (`SanitizedAlready`)."""
     stored = _stamps(root, assignment, students)
     started = time.monotonic()
-    _record(root, config, assignment, students, summary)
+    _record(root, config, assignment, students, summary, sanitized)
     summary["record_seconds"] += time.monotonic() - started
     # nbgrader's step should find every result; one it had to grade again means the two disagree
     # on what was graded (it costs time, never a wrong grade: the result is recomputed).
     summary["regraded"] += sum(stored[p] != t for p, t in _stamps(root, assignment, students).items())
+
+
+def longest_first(root: Path, todo: list[Job]) -> tuple[list[Job], frozenset[str]]:
+    """The jobs, students expected to take longest first (each student's notebooks kept together, the
+    order otherwise kept), and the students expected to be slow (`expected_seconds`)."""
+    expected: dict[str, float] = {}
+    for job in todo:
+        expected[job.student] = expected.get(job.student, 0.0) + expected_seconds(root, job)
+    ordered = sorted(todo, key=lambda job: -expected[job.student])  # stable
+    return ordered, frozenset(sid for sid, seconds in expected.items() if seconds > SLOW_SECONDS)
 
 
 def autograde(root: Path, assignment: str, jobs: int | None = None, student: str | None = None,
@@ -339,6 +385,7 @@ def autograde(root: Path, assignment: str, jobs: int | None = None, student: str
                 results.path_for(root, assignment, sid, nb.stem).unlink(missing_ok=True)
     everyone = results.classmates(root, assignment)
     todo = [Job(str(root), assignment, sid, str(nb), sandbox, everyone) for sid, nbs in found.items() for nb in nbs]
+    todo, slow = longest_first(root, todo)
     summary = {"students": len(found), "notebooks": len(todo), "problems": [], "graded": 0, "recorded": 0,
                "skipped": 0, "regraded": 0, "grade_seconds": 0.0, "record_seconds": 0.0}
     started = time.monotonic()
@@ -350,7 +397,7 @@ def autograde(root: Path, assignment: str, jobs: int | None = None, student: str
     else:
         (root / LOCK).parent.mkdir(parents=True, exist_ok=True)
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for future in as_completed([pool.submit(grade_chunk, chunk, True) for chunk in chunks(todo, workers)]):
+            for future in as_completed([pool.submit(grade_chunk, chunk, True) for chunk in chunks(todo, workers, alone=slow)]):
                 done, written = future.result()
                 for sid, name, _, problem in done:
                     summary["graded"] += 1
@@ -374,9 +421,11 @@ def autograde(root: Path, assignment: str, jobs: int | None = None, student: str
     return summary
 
 
-def _record(root: Path, config, assignment: str, found: dict[str, list[Path]], summary: dict) -> None:
+def _record(root: Path, config, assignment: str, found: dict[str, list[Path]], summary: dict,
+            sanitized: bool = False) -> None:
     """nbgrader's own autograde, once, for the students whose gradebook entry is not already for
-    these results (the others are excluded); GradeInSandbox finds every result on disk."""
+    these results (the others are excluded); GradeInSandbox finds every result on disk. With
+    `sanitized`, its sanitizing pass is SanitizedAlready (the notebooks this worker sanitized)."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.apps.api import capture_log
     from nbgrader.converters import Autograde
@@ -401,6 +450,8 @@ def _record(root: Path, config, assignment: str, found: dict[str, list[Path]], s
                     student_id_exclude=",".join(sorted(excluded))):
         app = Autograde(coursedir=api.coursedir, parent=api)
         app.force, app.create_student = True, True
+        if sanitized:
+            app.sanitize_preprocessors = ["autograder.nbgrader_steps.SanitizedAlready"]
         outcome = capture_log(app)
     if not outcome.get("success"):
         summary["problems"].append(f"nbgrader autograde failed: {outcome.get('error', '')[-800:]}")

@@ -202,3 +202,115 @@ def test_overwrite_cells_once_repairs_and_reports_as_nbgrader_does(tmp_path):
         assert said[0] == said[1], what
         assert said[0] or what == "untouched", what  # each tampering is reported
         assert isinstance(done[0], str) == (what == "an unknown cell"), (what, done[0])  # nbgrader 0.9's KeyError
+
+
+def _graded_release(course_root: Path):
+    """The release notebook as GradeInSandbox leaves it: test cells with a score, an error or nothing,
+    one solution cell answered and the others untouched."""
+    import nbformat
+    from nbformat.v4 import new_output
+
+    nb = nbformat.read(course_root / "release" / "regression" / "regression.ipynb", as_version=4)
+    tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    tests[0].outputs = [new_output("execute_result", data={"text/plain": "0.5"}, execution_count=None)]
+    tests[1].outputs = [new_output("error", ename="AssertionError", evalue="no", traceback=[])]
+    solutions = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    solutions[0].source += "\nanswered = True"
+    return nb
+
+
+def _rows(url: str) -> list:
+    with Gradebook(url) as gb:
+        nb = gb.find_submission_notebook("regression", "regression", "ana")
+        return sorted([(g.name, g.auto_score, g.manual_score, g.needs_manual_grade) for g in nb.grades]
+                      + [(c.name, c.auto_comment) for c in nb.comments], key=repr)
+
+
+def test_save_auto_grades_once_saves_what_nbgrader_saves_in_one_commit(tmp_path):
+    import copy
+
+    from nbgrader.preprocessors import SaveAutoGrades
+    from sqlalchemy import event
+
+    from autograder.course import Course
+    from autograder.nbgrader_steps import SaveAutoGradesOnce
+
+    nbgrader_speedups.install()
+    course = Course.create(tmp_path / "c")
+    course.generate("regression")
+    url = f"sqlite:///{course.root / 'gradebook.db'}"
+    nb = _graded_release(course.root)
+    resources = {"nbgrader": {"notebook": "regression", "assignment": "regression", "student": "ana", "db_url": url}}
+    saved = []
+    for kind in (SaveAutoGrades, SaveAutoGradesOnce):
+        with Gradebook(url) as gb:  # a fresh submission, one grade of it graded by hand already
+            if "ana" in [s.id for s in gb.students]:
+                gb.remove_submission("regression", "ana")
+            else:
+                gb.add_student("ana")
+            gb.add_submission("regression", "ana")
+            grade = gb.find_submission_notebook("regression", "regression", "ana").grades[-1]
+            grade.manual_score = 0.25
+            gb.db.commit()
+            engine = gb.engine
+        commits = []
+
+        def counted(conn, commits=commits):
+            commits.append(1)
+
+        event.listen(engine, "commit", counted)
+        try:
+            with Gradebook(url):
+                opening = len(commits)  # what opening a gradebook commits, whoever opens it
+            kind().preprocess(copy.deepcopy(nb), copy.deepcopy(resources))
+        finally:
+            event.remove(engine, "commit", counted)
+        saved.append((_rows(url), len(commits) - 2 * opening))
+    (theirs, their_commits), (ours, our_commits) = saved
+    assert ours == theirs
+    assert {row[1] for row in theirs if len(row) == 4} >= {0.5, 0.0, 1.0}  # partial, failed, no output (full)
+    assert {row[1] for row in theirs if len(row) == 2} == {"No response.", None}
+    assert any(row[3] for row in theirs if len(row) == 4)  # the hand-graded one needs review
+    assert our_commits == 1 < their_commits
+
+
+def test_sanitized_already_takes_the_workers_notebook_only_while_the_file_is_unchanged(tmp_path):
+    import copy
+
+    import nbformat
+
+    from autograder import batch
+    from autograder.course import Course
+    from autograder.nbgrader_steps import SanitizedAlready, sanitize
+
+    nbgrader_speedups.install()
+    course = Course.create(tmp_path / "c")
+    course.generate("regression")
+    config = batch.load_config(course.root)
+    folder = course.root / "submitted" / "ana" / "regression"
+    folder.mkdir(parents=True)
+    path = folder / "regression.ipynb"
+    path.write_bytes((course.root / "release" / "regression" / "regression.ipynb").read_bytes())
+    url = f"sqlite:///{course.root / 'gradebook.db'}"
+    resources = {"nbgrader": {"notebook": "regression", "assignment": "regression", "student": "ana", "db_url": url},
+                 "metadata": {"path": str(folder)}}
+    fresh = nbformat.read(path, as_version=4)
+    expected = sanitize(config, copy.deepcopy(fresh), "ana", "regression", "regression", url, str(folder))
+    step = SanitizedAlready(config=config)
+
+    kept = batch._sanitize(config, course.root, "regression", "ana", path, SanitizedAlready.done)
+    assert kept == expected
+    out, _ = step.preprocess(copy.deepcopy(fresh), copy.deepcopy(resources))
+    assert out is kept and SanitizedAlready.done == {}  # taken once, as it was
+
+    batch._sanitize(config, course.root, "regression", "ana", path, SanitizedAlready.done)
+    changed = nbformat.read(path, as_version=4)
+    changed.cells[3].source += "\n# resubmitted"
+    nbformat.write(changed, path)  # the file changed after the worker read it: sanitized again, here
+    out, _ = step.preprocess(copy.deepcopy(changed), copy.deepcopy(resources))
+    assert out == sanitize(config, copy.deepcopy(changed), "ana", "regression", "regression", url, str(folder))
+    assert out != expected
+
+    nbformat.write(fresh, path)
+    out, _ = step.preprocess(copy.deepcopy(fresh), copy.deepcopy(resources))  # never kept: sanitized here
+    assert out == expected

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbformat import NotebookNode
-from nbformat.v4 import new_output
 
 from autograder import grading, jail, plans
 from autograder.sandboxed import points
@@ -308,8 +307,11 @@ def write_outputs(nb: NotebookNode, outcome: NotebookOutcome) -> None:
         result = by_id.get(meta.get("grade_id"))
         if cell.cell_type != "code" or result is None:
             continue
-        cell.outputs = [new_output("stream", name="stdout", text=result.feedback + "\n"),
-                        new_output("execute_result", data={"text/plain": repr(result.score)}, execution_count=None)]
+        # what nbformat's new_output builds, without validating each output: the notebook is validated
+        # whole when nbgrader writes it
+        cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=result.feedback + "\n"),
+                        NotebookNode(output_type="execute_result", metadata=NotebookNode(),
+                                     data=NotebookNode({"text/plain": repr(result.score)}), execution_count=None)]
 
 
 def warn_no_sandbox() -> None:

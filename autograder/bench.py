@@ -7,8 +7,9 @@ misbehaving sample once), then
 2. `backprop-course autograde` on the same course from scratch (results and marks removed);
 3. each notebook's code cells executed alone in a fresh `python` process, as many at once as
    workers, with no grading at all (what running the learner's code costs);
-4. with `--in-kernel`, stock `nbgrader autograde` (nbgrader's Execute: everything in a Jupyter kernel,
-   as this course graded before the sandbox), timed only;
+4. with `--in-kernel`, stock `nbgrader autograde` as shipped (nbgrader's Execute: everything in a
+   Jupyter kernel, as this course graded before the sandbox; nbgrader's own steps, none of the course's
+   speed-ups), timed only;
 checks that both doors give every student the same score, and prints seconds per notebook and ratios.
 """
 
@@ -154,15 +155,29 @@ def sandbox_breakdown(root: Path, assignment: str) -> str:
 STOCK_PIPELINE = [  # nbgrader's own autograde steps: Execute runs the notebook, test cells and all, in a kernel
     "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.LimitOutput", "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties", "nbgrader.preprocessors.CheckCellMetadata"]
+STOCK_SANITIZE = [  # nbgrader's own sanitizing, but DeduplicateCells: its DeduplicateIds fails a duplicated cell's student
+    "nbgrader.preprocessors.ClearOutput", "autograder.nbgrader_steps.DeduplicateCells",
+    "nbgrader.preprocessors.OverwriteKernelspec", "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata"]
 
 
 def _stock_autograde(course: Course, assignment: str) -> float:
-    """Stock `nbgrader autograde` (its Execute in place of our sandbox): what grading cost before the
-    sandbox, when the hidden checks ran inside the learner's kernel. Timed only: its grades are not this
-    course's (learner code ran with the instructor's rights)."""
-    pipeline = "[" + ",".join(repr(p) for p in STOCK_PIPELINE) + "]"
+    """Stock `nbgrader autograde` as shipped (its Execute in place of our sandbox, its own sanitizing and
+    saving, none of the course's speed-ups: `BACKPROP_NBGRADER_AS_SHIPPED` keeps nbgrader_config.py from
+    installing them): what grading cost before the sandbox, when the hidden checks ran inside the
+    learner's kernel. Timed only: its grades are not this course's (learner code ran with the
+    instructor's rights)."""
+    def listed(names: list[str]) -> str:
+        return "[" + ",".join(repr(p) for p in names) + "]"
+
+    os.environ["BACKPROP_NBGRADER_AS_SHIPPED"] = "1"
     start = time.perf_counter()
-    course.run("autograde", assignment, "--force", f"--Autograde.autograde_preprocessors={pipeline}")
+    try:
+        course.run("autograde", assignment, "--force", f"--Autograde.autograde_preprocessors={listed(STOCK_PIPELINE)}",
+                   f"--Autograde.sanitize_preprocessors={listed(STOCK_SANITIZE)}",
+                   "--Exporter.optimistic_validation=False")
+    finally:
+        del os.environ["BACKPROP_NBGRADER_AS_SHIPPED"]
     return time.perf_counter() - start
 
 
@@ -201,7 +216,8 @@ def run(workdir: Path, assignment: str = "regression", students: int = 20, jobs:
         f"  learner code alone          : {alone:7.1f} s  {alone / n:6.3f} s per notebook (fresh python each, as many "
         f"at once as workers, 15 s per cell)",
         *([f"  stock nbgrader, in-kernel   : {stock:7.1f} s  {stock / n:6.3f} s per notebook "
-           "(nbgrader's Execute: learner code and the hidden checks in a Jupyter kernel, as before the sandbox)",
+           "(nbgrader as shipped; its Execute: learner code and the hidden checks in a Jupyter kernel, as before "
+           "the sandbox)",
            f"  speed-up over stock nbgrader: {stock / door2:7.2f}×"] if stock is not None else []),
         f"  speed-up over nbgrader      : {door1 / door2:7.2f}×",
         f"  overhead over code alone    : {door2 / alone:7.2f}×",

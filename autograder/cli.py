@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--report", type=int, metavar="LEARNERS",
                        help="instead: time the cohort report on a synthetic course of this many learners × 7 assignments")
     bench.add_argument("--in-kernel", action="store_true",
-                       help="also time stock nbgrader autograde (Execute in a Jupyter kernel, as before the sandbox)")
+                       help="also time stock nbgrader autograde as shipped (Execute in a Jupyter kernel, as before the sandbox)")
     bench.add_argument("--local-check", action="store_true",
                        help="time the learner's `python -m pytest` in each solved release folder instead")
     bench.add_argument("--dask", action="store_true",

@@ -41,3 +41,24 @@ def test_every_style_of_the_mix_applies_to_the_release(tmp_path, assignment):
         cells = [c["source"] for c in notebook_grading.learner_cells(nb)]
         changed = cells != [c["source"] for c in notebook_grading.learner_cells(untouched)]
         assert changed == (kind not in ("untouched", "misbehaving")) or kind == "misbehaving", kind
+
+
+@pytest.mark.parametrize("as_shipped", [False, True])
+def test_stock_nbgrader_is_timed_as_shipped(as_shipped):
+    """The bench's stock baseline loads the course's config without the course's speed-ups to nbgrader
+    (BACKPROP_NBGRADER_AS_SHIPPED); every other use of the config installs them."""
+    import os
+    import subprocess
+    import sys
+
+    check = ("from traitlets.config.loader import PyFileConfigLoader\n"
+             f"PyFileConfigLoader('nbgrader_config.py', path={str(REPO)!r}).load_config()\n"
+             "import nbgrader.api, sqlalchemy\n"
+             "print(nbgrader.api.create_engine is sqlalchemy.create_engine)")
+    env = {k: v for k, v in os.environ.items() if k != "BACKPROP_NBGRADER_AS_SHIPPED"}
+    if as_shipped:
+        env["BACKPROP_NBGRADER_AS_SHIPPED"] = "1"
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, env=env, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == str(as_shipped)
+    assert "nbgrader.preprocessors.OverwriteCells" in bench.STOCK_SANITIZE

@@ -96,6 +96,11 @@ def grade_chunk(jobs: list[Job], write: bool = False) -> tuple[list[tuple[str, s
     workers. Returns (student, notebook, seconds, problem or None) for each job, and what the
     gradebook step did (counts, seconds, problems)."""
     nbgrader_speedups.install()
+    with nbgrader_speedups.gradebooks_checked_once():  # nothing replaces the gradebook while a chunk is graded
+        return _grade_chunk(jobs, write)
+
+
+def _grade_chunk(jobs: list[Job], write: bool) -> tuple[list[tuple[str, str, float, str | None]], dict]:
     done, pending = [], []
     config = load_config(Path(jobs[0].root)) if jobs else None
     for job in jobs:

@@ -1,4 +1,4 @@
-"""Three caches nbgrader 0.9 lacks, installed in the grader's processes (both doors); nothing it computes changes.
+"""Caches nbgrader 0.9 lacks, installed in the grader's processes; nothing it computes changes.
 
 1. **Its cell-metadata schema is checked once, not once per cell.** `CheckCellMetadata` (run twice per
    notebook by autograde) validates each cell with `jsonschema.validate`, which first re-checks the
@@ -11,6 +11,12 @@
 3. **Tables made only when one is missing.** Every `Gradebook()` calls `create_all`, which asks the
    database about each of its 14 tables in turn (≈ 1 ms, ≈ 10 times per notebook). Here one query lists
    the tables, and `create_all` runs as before only when one of them is missing (a new gradebook).
+4. **A gradebook checked once per run of steps** (`gradebooks_checked_once`, used by a
+   `backprop-course autograde` worker around each chunk of notebooks). Every `Gradebook()` asks for the
+   list of tables and for the course row, and commits; every `close()` closes the database connection,
+   so the next `Gradebook()` opens a new one (≈ 1.2 of its ≈ 1.5 ms). Inside the scope, a gradebook
+   already opened there skips those checks, and its connection stays in the engine's pool until the
+   scope ends. Each `Gradebook()` still gets its own session, and the same queries and commits.
 
 Measured on 40 regression submissions of the bench's mix: nbgrader's sanitizing 0.065 → 0.030 s per notebook,
 its gradebook step (autograde with every result already there) 0.160 → 0.115 s per student.
@@ -18,6 +24,7 @@ its gradebook step (autograde with every result already there) 0.160 → 0.115 s
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -86,8 +93,58 @@ def _create_missing_tables(create_all):
     return create_all_if_missing
 
 
+_CHECKED: list[set] = []  # the (url, course) pairs checked in the innermost open scope, if any
+_POOLED: list[set] = []  # the engines whose connections the scope keeps
+
+
+def _check_once(opened, closed):
+    """Gradebook.__init__ and .close, with the checks skipped and the connection kept inside a scope."""
+
+    @functools.wraps(opened)
+    def __init__(self, db_url, course_id="default_course", authenticator=None):
+        if not _CHECKED or (db_url, course_id) not in _CHECKED[-1]:
+            opened(self, db_url, course_id, authenticator)
+            if _CHECKED:
+                _CHECKED[-1].add((db_url, course_id))
+                _POOLED[-1].add(self.engine)
+            return
+        import nbgrader.api
+        from sqlalchemy.orm import scoped_session, sessionmaker
+
+        self.engine = nbgrader.api.create_engine(db_url, echo=False, future=True)
+        self.db = scoped_session(sessionmaker(autoflush=True, bind=self.engine, future=True))
+        self.course_id, self.authenticator = course_id, authenticator
+        _POOLED[-1].add(self.engine)
+
+    @functools.wraps(closed)
+    def close(self):
+        if _POOLED and self.engine in _POOLED[-1]:
+            self.db.remove()  # the session ends (rolled back if left open); its connection goes back to the pool
+        else:
+            closed(self)
+
+    __init__.backprop_original, close.backprop_original = opened, closed
+    return __init__, close
+
+
+@contextlib.contextmanager
+def gradebooks_checked_once():
+    """Inside: a gradebook (URL and course) is checked for its tables and its course once, and its
+    database connection is kept open between `Gradebook()`s; on leaving, those connections are closed.
+    For a run of nbgrader steps on a gradebook nothing else replaces or empties meanwhile."""
+    _CHECKED.append(set())
+    _POOLED.append(set())
+    try:
+        yield
+    finally:
+        _CHECKED.pop()
+        for engine in _POOLED.pop():
+            engine.dispose()
+
+
 def install() -> None:
-    """Install the three caches in this process (idempotent)."""
+    """Install the caches in this process (idempotent); the fourth acts only inside
+    `gradebooks_checked_once`."""
     import nbgrader.api
     from nbgrader.nbgraderformat import common
 
@@ -96,6 +153,9 @@ def install() -> None:
     metadata = nbgrader.api.Base.metadata
     if not hasattr(metadata.create_all, "backprop_original"):
         metadata.create_all = _create_missing_tables(metadata.create_all)
+    Gradebook = nbgrader.api.Gradebook
+    if not hasattr(Gradebook.__init__, "backprop_original") and not getattr(Gradebook, "_backprop_locking", False):
+        Gradebook.__init__, Gradebook.close = _check_once(Gradebook.__init__, Gradebook.close)
 
 
 class _OneAtATime:
@@ -138,6 +198,7 @@ def one_gradebook_session_at_a_time(lock_path: str) -> None:
     file (the work between two sessions, most of that step, runs in parallel)."""
     from nbgrader.api import Gradebook
 
+    install()  # the lock wraps the checked-once Gradebook: its sessions take the lock too
     if _LOCK:
         if _LOCK[0].depth == 0:
             _LOCK[0].path = lock_path
@@ -164,3 +225,4 @@ def one_gradebook_session_at_a_time(lock_path: str) -> None:
                 _LOCK[0].release()
 
     Gradebook.__init__, Gradebook.close = __init__, close
+    Gradebook._backprop_locking = True

@@ -70,23 +70,61 @@ def test_one_engine_per_gradebook_and_no_connection_left_open(tmp_path, alembic_
 
 
 SESSION = """
-import sys, time
+import contextlib, sys, time
 from autograder import nbgrader_speedups
 nbgrader_speedups.one_gradebook_session_at_a_time(sys.argv[1] + "/gradebook.lock")
 from nbgrader.api import Gradebook
-with Gradebook("sqlite:///" + sys.argv[1] + "/gradebook.db") as gb:
-    print("in", time.monotonic(), flush=True)
-    time.sleep(0.8)
-    gb.add_student(sys.argv[2])
-    print("out", time.monotonic(), flush=True)
+url = "sqlite:///" + sys.argv[1] + "/gradebook.db"
+with nbgrader_speedups.gradebooks_checked_once() if sys.argv[3] == "scoped" else contextlib.nullcontext():
+    with Gradebook(url):
+        pass  # in the scope, the next one is the checked-once kind
+    with Gradebook(url) as gb:
+        print("in", time.monotonic(), flush=True)
+        time.sleep(0.8)
+        gb.add_student(sys.argv[2])
+        print("out", time.monotonic(), flush=True)
 """
 
 
-def test_gradebook_sessions_of_several_processes_take_turns(tmp_path, alembic_on_path):
+HELD = """
+import fcntl, os, sys
+from autograder import nbgrader_speedups
+lock = sys.argv[1] + "/gradebook.lock"
+nbgrader_speedups.one_gradebook_session_at_a_time(lock)
+from nbgrader.api import Gradebook
+
+def held():
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+with nbgrader_speedups.gradebooks_checked_once():
+    for k in range(3):
+        with Gradebook("sqlite:///" + sys.argv[1] + "/gradebook.db") as gb:
+            print("open", k, held(), flush=True)
+        print("closed", k, held(), flush=True)
+"""
+
+
+def test_a_checked_once_gradebook_takes_the_lock_and_gives_it_back(tmp_path, alembic_on_path):
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}"):
+        pass
+    out = subprocess.run([sys.executable, "-c", HELD, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[:-1] == [f"{state} {k} {state == 'open'}" for k in range(3) for state in ("open", "closed")]
+
+
+@pytest.mark.parametrize("scope", ["plain", "scoped"])
+def test_gradebook_sessions_of_several_processes_take_turns(tmp_path, alembic_on_path, scope):
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}"):
         pass  # the database exists before they start
-    procs = [subprocess.Popen([sys.executable, "-c", SESSION, str(tmp_path), sid], stdout=subprocess.PIPE, text=True)
-             for sid in ("ana", "bo", "cy")]
+    procs = [subprocess.Popen([sys.executable, "-c", SESSION, str(tmp_path), sid, scope], stdout=subprocess.PIPE,
+                              text=True) for sid in ("ana", "bo", "cy")]
     spans = []
     for proc in procs:
         out, _ = proc.communicate(timeout=120)
@@ -97,6 +135,46 @@ def test_gradebook_sessions_of_several_processes_take_turns(tmp_path, alembic_on
     assert all(earlier[1] <= later[0] for earlier, later in zip(spans, spans[1:], strict=False)), spans  # never two at once
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
         assert sorted(s.id for s in gb.students) == ["ana", "bo", "cy"]
+
+
+def test_a_gradebook_is_checked_once_per_scope_and_its_connection_closed_on_leaving(tmp_path, alembic_on_path):
+    from sqlalchemy import event
+
+    nbgrader_speedups.install()
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url) as gb:
+        gb.add_student("ana")
+        engine = gb.engine
+    statements = []
+
+    def seen(conn, cursor, sql, *rest):
+        statements.append(sql)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with nbgrader_speedups.gradebooks_checked_once():
+            with Gradebook(url) as gb:  # the first in the scope: checked as always
+                pass
+            checked = len(statements)
+            assert any("sqlite_master" in s for s in statements) and any("course" in s for s in statements)
+            for sid in ("bo", "cy"):
+                with Gradebook(url) as gb:
+                    gb.add_student(sid)
+                assert engine.pool.checkedout() == 0 and engine.pool.checkedin() == 1  # kept for the next one
+            later = statements[checked:]
+            assert not [s for s in later if "sqlite_master" in s or "FROM course" in s], later
+            with Gradebook(url, "another_course"):  # another course: checked (and made) once
+                pass
+            assert any("FROM course" in s for s in statements[checked + len(later):])
+        assert engine.pool.checkedin() == 0  # closed on leaving
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    with Gradebook(url) as gb:
+        assert sorted(s.id for s in gb.students) == ["ana", "bo", "cy"]
+        assert engine.pool.checkedin() == 0
+    db = sqlite3.connect(tmp_path / "gradebook.db")
+    assert sorted(r[0] for r in db.execute("SELECT id FROM course")) == ["another_course", "default_course"]
+    db.close()
 
 
 def test_an_existing_gradebook_is_not_asked_about_each_table(tmp_path, alembic_on_path):

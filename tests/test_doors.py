@@ -125,3 +125,32 @@ def test_the_longest_expected_are_graded_first_each_in_a_chunk_of_its_own(tmp_pa
     assert [j.student for part in parts for j in part] == [j.student for j in ordered]  # each once, in order
     assert [[j.student for j in part] for part in parts[:2]] == [["b-loop"], ["d-slow-before"]]
     assert max(len(part) for part in parts) > 1  # the others share chunks
+
+
+FREEZE = """
+import gc, weakref
+from autograder import batch
+class Node:
+    pass
+kept = Node()
+kept.me = kept  # alive at the freeze: frozen, never collected
+batch._freeze_once()
+frozen = gc.get_freeze_count()
+batch._freeze_once()  # once per process
+again = gc.get_freeze_count()
+later = Node()
+later.me = later  # garbage made after the freeze is still collected
+gone = weakref.ref(later)
+del later
+gc.collect()
+print(frozen > 10000, again == frozen, gone() is None, kept.me is kept)
+"""
+
+
+def test_a_worker_freezes_what_it_loaded_once_and_still_collects_later_garbage():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", FREEZE], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True", "True", "True"]

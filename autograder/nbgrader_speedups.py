@@ -3,7 +3,8 @@
 1. **Its cell-metadata schema is checked once, not once per cell.** `CheckCellMetadata` (run twice per
    notebook by autograde) validates each cell with `jsonschema.validate`, which first re-checks the
    schema itself against the JSON Schema meta-schema: ≈ 85 % of that step's time. Here the validator is
-   built once per schema; each cell is still validated the same way and raises the same error.
+   built once per schema; each cell is still validated the same way and raises the same error. Cell
+   metadata equal to metadata already found valid (most of a class's cells) is not validated again.
 2. **One database engine per gradebook URL, not one per `Gradebook()`.** nbgrader opens a `Gradebook`
    ≈ 10 times per notebook it autogrades, each with a new SQLAlchemy engine, so SQLAlchemy's cache
    of compiled statements starts empty every time and every query is compiled again. Here the engine
@@ -40,15 +41,32 @@ def _validator(schema_text: str):
     return cls(schema)
 
 
+_SCHEMA_TEXT: dict[int, tuple[dict, str]] = {}  # id(schema) → (the schema, kept so its id stays its own; its text)
+_VALID: set[tuple[str, str]] = set()  # (schema text, instance text) pairs already found valid
+
+
 def _validate(instance, schema, cls=None, *args, **kwargs) -> None:
-    """`jsonschema.validate`, with the schema checked and its validator built once per schema."""
+    """`jsonschema.validate`, with the schema checked and its validator built once per schema, and an
+    instance equal to one found valid before not validated again (a class's notebooks carry the same
+    cell metadata again and again); an invalid one is validated every time and raises as before."""
     import jsonschema
 
     if cls is not None or args or kwargs:
         return jsonschema.validate(instance, schema, cls, *args, **kwargs)
-    error = jsonschema.exceptions.best_match(_validator(json.dumps(schema, sort_keys=True)).iter_errors(instance))
+    known = _SCHEMA_TEXT.get(id(schema))
+    if known is None or known[0] is not schema:
+        known = _SCHEMA_TEXT[id(schema)] = (schema, json.dumps(schema, sort_keys=True))
+    try:
+        key = (known[1], json.dumps(instance, sort_keys=True))
+    except (TypeError, ValueError):  # not JSON: validated as it is, never remembered
+        key = None
+    if key is not None and key in _VALID:
+        return None
+    error = jsonschema.exceptions.best_match(_validator(known[1]).iter_errors(instance))
     if error is not None:
         raise error
+    if key is not None and len(_VALID) < 100_000:
+        _VALID.add(key)
     return None
 
 

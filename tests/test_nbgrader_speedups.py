@@ -34,10 +34,25 @@ def test_a_bad_cell_raises_what_jsonschema_raises(meta):
     assert (cached.value.message, list(cached.value.path)) == (original.value.message, list(original.value.path))
 
 
+def test_metadata_found_valid_is_not_validated_again_and_a_bad_one_always_is():
+    nbgrader_speedups.install()
+    nbgrader_speedups._validator.cache_clear()
+    good, bad = _cell(points=7), _cell(points="seven")
+    for _ in range(3):
+        MetadataValidator().validate_cell(good)
+        with pytest.raises(jsonschema.ValidationError):
+            MetadataValidator().validate_cell(bad)
+    validations = nbgrader_speedups._validator.cache_info()
+    assert validations.hits + validations.misses == 1 + 3  # the good cell once, the bad one each time
+    good.metadata["nbgrader"]["points"] = "7"  # changed after it was found valid: checked again
+    with pytest.raises(jsonschema.ValidationError):
+        MetadataValidator().validate_cell(good)
+
+
 def test_a_good_cell_passes_and_the_schema_is_checked_once():
     nbgrader_speedups.install()
     nbgrader_speedups._validator.cache_clear()
-    for points in (1, 2, 3):
+    for points in (1.5, 2.5, 3.5):
         MetadataValidator().validate_cell(_cell(points=points))
     assert nbgrader_speedups._validator.cache_info().currsize == 1
     assert nbgrader_speedups._validator.cache_info().hits == 2

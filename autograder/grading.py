@@ -100,7 +100,8 @@ def run_all_checks(probes: list[dict]) -> list[list[CheckResult]]:
         modules = {HIDDEN_MODULE.get(p.get("assignment"), f"test_{p.get('assignment')}.py") for p in probes}
         targets = sorted(str(HIDDEN_TESTS / m) for m in modules if (HIDDEN_TESTS / m).is_file()) or [str(HIDDEN_TESTS)]
         args = [*targets, "--probe", path, "-c", str(HIDDEN_TESTS / "pytest.ini"), "--rootdir", str(HIDDEN_TESTS),
-                "-q", "--tb=no", "--capture=no", *(f"-pno:{name}" for name in UNUSED_PLUGINS)]
+                "-q", "--tb=no", "--capture=no", "--disable-plugin-autoload",  # no installed plugin judges
+                *(f"-pno:{name}" for name in UNUSED_PLUGINS)]
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             pytest.main(args, plugins=[collector])
     finally:

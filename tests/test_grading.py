@@ -182,3 +182,30 @@ def test_hidden_checks_run_out_of_process_on_a_recorded_probe(learner, tmp_path,
     assert proc.returncode == exit_code, proc.stdout[-2000:]
     if exit_code:
         assert "swapped W1 indices" in proc.stdout
+
+
+JUDGE_WITH_PLUGIN = """
+from autograder import grading, notebook_grading
+probe = {**notebook_grading.dry_run("regression", "forward", 1), "assignment": "regression"}
+results = grading.run_checks(probe)
+print(len(results), sum(r.passed for r in results))
+"""
+
+
+def test_a_pytest_plugin_installed_beside_the_grader_does_not_take_part_in_judging(tmp_path):
+    """An installed plugin (here one that drops every test) is not loaded by the judge's pytest."""
+    (tmp_path / "dropall.py").write_text("def pytest_collection_modifyitems(items):\n    items.clear()\n")
+    info = tmp_path / "dropall-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: dropall\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pytest11]\ndropall = dropall\n")
+    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
+    seen = subprocess.run([sys.executable, "-c", "import importlib.metadata as m; "
+                           "print([e.name for e in m.entry_points(group='pytest11')])"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert "dropall" in seen.stdout  # the plugin is installed: plain pytest would load it
+    out = subprocess.run([sys.executable, "-c", JUDGE_WITH_PLUGIN], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    checks, passed = map(int, out.stdout.split())
+    assert checks > 0 and passed < checks  # every check ran (and the empty recording failed them)

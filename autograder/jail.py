@@ -331,7 +331,11 @@ class _Control:
         self.why, self.gone = "", False
 
     def receive(self) -> dict:
-        data = self.socket.recv(4096)
+        try:
+            data = self.socket.recv(4096)
+        except OSError:  # ECONNRESET: the zygote died with our last request unread
+            self.gone = True
+            raise
         if not data:
             self.gone = True
             raise EOFError("the warm sandbox is gone")

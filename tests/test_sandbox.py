@@ -318,6 +318,22 @@ def test_a_warm_sandbox_that_dies_is_replaced_without_losing_a_grade(course):
         assert warm.restarts == 1
 
 
+def test_a_zygote_that_dies_with_our_request_unread_counts_as_gone():
+    """The race behind a once-flaky CI run: the sandbox killed from outside, its zygote still reports
+    the recording's death, then dies with our "end" unread. recv then fails with ECONNRESET, not
+    EOF; that too must mark the sandbox gone, or the learner would lose the retry (and the grade)."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    control = jail._Control(ours)
+    theirs.send(b'{"exited": -9}')
+    assert control.receive() == {"exited": -9} and not control.gone
+    ours.send(b'{"op": "end"}')
+    theirs.close()  # with "end" unread
+    with pytest.raises(OSError):
+        control.receive()
+    assert control.gone
+    ours.close()
+
+
 def test_a_warm_sandbox_stops_an_endless_loop_and_grades_the_next(course):
     limits = jail.Limits(wall_seconds=3.0)
     with jail.WarmSandbox(limits) as warm:

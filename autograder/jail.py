@@ -310,10 +310,7 @@ def run(job: dict, gates: list[dict[str, str]], limits: Limits | None = None, sa
     try:
         outcome = _converse(job, gates, limits, send, proc.stdout.fileno(), lambda: proc.poll() is not None)
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        _kill_group(proc)
         proc.wait()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -428,10 +425,7 @@ class WarmSandbox:
 
     def close(self) -> None:
         if self.proc is not None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            _kill_group(self.proc)
             self.proc.wait()
         if self.control is not None:
             self.control.socket.close()
@@ -500,6 +494,16 @@ def warm_sandbox(preload: tuple[str, ...] = ()) -> WarmSandbox:
     if preload not in sandboxes:
         sandboxes[preload] = WarmSandbox(preload=preload)
     return sandboxes[preload]
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the process group `proc` leads, unless `proc` was already reaped: its number may then
+    be another process's (PIDs wrap at 32768 on many machines)."""
+    if proc.returncode is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -397,3 +397,23 @@ def test_warm_recordings_draw_their_own_random_numbers(course):
     assert all(d.startswith("ValueError: (") for d in draws), draws
     numpy_draws, python_draws = zip(*(ast.literal_eval(d.removeprefix("ValueError: ")) for d in draws), strict=True)
     assert len(set(numpy_draws)) == 3 and len(set(python_draws)) == 3, draws
+
+
+def test_a_reaped_sandbox_process_group_is_never_signalled(monkeypatch):
+    """Once reaped, a sandbox's PID may already be another process's: killing its group then would
+    hit a stranger (PIDs wrap at 32768 here). A live one is killed."""
+    import subprocess
+
+    sent = []
+    monkeypatch.setattr(jail.os, "killpg", lambda pid, sig: sent.append(pid))
+    done = subprocess.Popen(["true"], start_new_session=True)
+    done.wait()
+    jail._kill_group(done)
+    assert sent == []
+    alive = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        jail._kill_group(alive)
+        assert sent == [alive.pid]
+    finally:
+        alive.kill()
+        alive.wait()

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import socket
+import subprocess
 import threading
 from pathlib import Path
 
@@ -402,8 +403,6 @@ def test_warm_recordings_draw_their_own_random_numbers(course):
 def test_a_reaped_sandbox_process_group_is_never_signalled(monkeypatch):
     """Once reaped, a sandbox's PID may already be another process's: killing its group then would
     hit a stranger (PIDs wrap at 32768 here). A live one is killed."""
-    import subprocess
-
     sent = []
     monkeypatch.setattr(jail.os, "killpg", lambda pid, sig: sent.append(pid))
     done = subprocess.Popen(["true"], start_new_session=True)

@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from autograder.sandboxed import drawing
 
 MIXED = """losses = train(3)
@@ -49,6 +51,18 @@ def test_what_could_matter_runs_as_written():
     assert drawing.without_drawing("x = (", "<cell>") is None
     # printing is not drawing
     assert drawing.without_drawing("print(plt.plot(x))", "<cell>") is None
+
+
+def test_a_cell_that_never_names_the_plot_is_not_parsed(monkeypatch):
+    """Most cells: no `plt` in them, so nothing to leave out and no parse here (the cell is compiled
+    once, as written). A cell that names it is still parsed and stripped."""
+    def no_parse(*args, **kwargs):
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(drawing.ast, "parse", no_parse)
+    assert drawing.without_drawing("def train(n):\n    return [float(n)] * n\nlosses = train(3)", "<cell>") is None
+    with pytest.raises(AssertionError, match="parsed"):
+        drawing.without_drawing("losses = train(3)\nplt.plot(losses)", "<cell>")
 
 
 def test_matplotlib_is_imported_only_when_used():

@@ -23,6 +23,9 @@ from autograder import jail, notebook_grading, quiz
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTION = REPO / "source" / "regression" / "regression.ipynb"
+# the release's code cells, which a warm sandbox's zygote compiles once (`run.know`), as in a batch
+RELEASED = tuple(c.source for c in nbformat.read(REPO / "release" / "regression" / "regression.ipynb", as_version=4).cells
+                 if c.cell_type == "code")
 FULL = {"test_forward": 1.0, "test_output_weights": 2.0, "test_output_bias": 1.0, "test_hidden_weights": 2.0,
         "test_hidden_biases": 1.0, "test_update": 1.0, "test_train": 2.0}
 
@@ -73,7 +76,7 @@ def grader(request, course):
     def run(nb, student="ada", limits=None, folder=None):
         sandbox = None
         if request.param == "warm":
-            sandbox = warm.setdefault(limits or jail.Limits(), jail.WarmSandbox(limits or jail.Limits()))
+            sandbox = warm.setdefault(limits or jail.Limits(), jail.WarmSandbox(limits or jail.Limits(), known=RELEASED))
         return grade(course, nb, student, limits, folder, warm=sandbox)
 
     run.warm = warm
@@ -350,7 +353,36 @@ def test_warm_and_fresh_sandboxes_record_the_same(course):
     fresh = notebook_grading.record(job)
     with jail.WarmSandbox() as warm:
         warmed = [notebook_grading.record(job, warm=warm) for _ in range(2)]
-    assert [w["messages"] for w in warmed] == [fresh["messages"]] * 2
+    with jail.WarmSandbox(known=RELEASED) as warm:
+        warmed += [notebook_grading.record(job, warm=warm) for _ in range(2)]
+    assert [w["messages"] for w in warmed] == [fresh["messages"]] * 4
+
+
+def test_a_known_cell_is_compiled_once_and_runs_as_the_notebook_s_own_cell(monkeypatch):
+    """The zygote compiles the release's cells once (`run.know`): a recording that finds one unchanged
+    runs that code under the cell's own name (its functions' too, so errors say where) without
+    compiling it; an edited cell is compiled as always."""
+    from autograder.sandboxed import run
+
+    monkeypatch.setattr(run, "_KNOWN", {})
+    given = "import math\n%matplotlib inline\ndef f(x):\n    return math.log(x)\n"
+    run.know((given, "def broken(:\n"))  # one that does not compile is left to fail where it runs
+
+    def no_compile(*args, **kwargs):
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(run, "compile", no_compile, raising=False)
+    monkeypatch.setattr(run.drawing, "without_drawing", no_compile)
+    namespace: dict = {}
+    exec(run.compile_cell(given, "<cell given>"), namespace)  # noqa: S102
+    assert namespace["f"].__code__.co_filename == "<cell given>"
+    with pytest.raises(ValueError) as raised:
+        namespace["f"](0.0)
+    assert raised.traceback[-1].frame.code.raw.co_filename == "<cell given>"
+    with pytest.raises(AssertionError, match="compiled again"):
+        run.compile_cell(given + "x = 1\n", "<cell edited>")
+    with pytest.raises(AssertionError, match="compiled again"):
+        run.compile_cell("def broken(:\n", "<cell broken>")
 
 
 def test_hidden_points_are_those_of_drawing_one_candidate_at_a_time():

@@ -77,15 +77,43 @@ def strip_magics(source: str) -> str:
     return "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
+_KNOWN: dict[str, types.CodeType] = {}  # a public cell's source → its code (`know`)
+
+
+def know(sources: tuple[str, ...]) -> None:
+    """Compile these cells now: the release's own cells, public, in the warm sandbox's zygote before
+    it forks any recording. A notebook holding one of them unchanged (most of a notebook's code is
+    given) then skips compiling it. A cell that does not compile is left to fail where it runs."""
+    for source in sources:
+        try:
+            _KNOWN[source] = compile_cell(source, "<known cell>")
+        except (SyntaxError, ValueError):
+            continue
+
+
+def _named(code: types.CodeType, name: str) -> types.CodeType:
+    """`code` as if compiled under the file name `name` (its functions' code included)."""
+    consts = tuple(_named(c, name) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    return code.replace(co_filename=name, co_consts=consts)
+
+
+def compile_cell(source: str, name: str) -> types.CodeType:
+    """The code `exec` runs for a cell: magics made `pass`, statements that only draw left out
+    (no grade depends on a drawing: `drawing.py`); a known cell's code is not compiled again."""
+    known = _KNOWN.get(source)
+    if known is not None:
+        return _named(known, name)
+    source = strip_magics(source)
+    return drawing.without_drawing(source, name) or compile(source, name, "exec")
+
+
 def run_cells(cells: list[dict], namespace: dict) -> list[dict]:
-    """Run the notebook's code cells in order; an error in one does not stop the next (as nbgrader).
-    Statements that only draw are left out: no grade depends on a drawing (`drawing.py`)."""
+    """Run the notebook's code cells in order; an error in one does not stop the next (as nbgrader)."""
     problems = []
     for cell in cells:
         out = calls._BoundedText()
         try:
-            source, name = strip_magics(cell["source"]), f"<cell {cell['id']}>"
-            code = drawing.without_drawing(source, name) or compile(source, name, "exec")
+            code = compile_cell(cell["source"], f"<cell {cell['id']}>")
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), calls._time_limit(CELL_SECONDS):
                 exec(code, namespace)  # noqa: S102  (learner code: we are in the sandbox)
         except calls.CallTimeout:

@@ -206,10 +206,11 @@ def _child(control: socket.socket, fds: list[int]) -> None:
         os._exit(code)
 
 
-def serve(preload: tuple[str, ...] = ()) -> None:
+def serve(preload: tuple[str, ...] = (), known: tuple[str, ...] = ()) -> None:
     """The zygote's loop: "run" (with two descriptors) forks a recording; "end" kills and cleans.
     `preload`: installed packages the assignment's notebook imports (sympy for the warm-up), imported
-    here once rather than by every recording."""
+    here once rather than by every recording. `known`: the release's code cells (public), compiled
+    here once rather than by every recording (`run.know`)."""
     control = socket.socket(fileno=os.dup(0))
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
@@ -221,6 +222,7 @@ def serve(preload: tuple[str, ...] = ()) -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001  (a speed-up only: the recording imports it itself)
             pass
+    run.know(known)
     _not_dumpable()
     as_root = os.getuid() == 0
     snapshot = {m: _entries(m) for m in _writable_mounts()}

@@ -58,14 +58,17 @@ def init_params(w: float = 0.1, b: float = 0.0, n_in: int = 2, n_hidden: int = 2
             "b2": np.float64(b)}
 
 
+CANDIDATES = 64  # drawn at once by `_spread`: enough for the first to fit nearly always, few to sort
+
+
 def _spread(rng: np.random.Generator, low: float, high: float, size: int, min_gap: float) -> np.ndarray:
     """Uniform draws of `size` values until all differ by at least min_gap (most draws do not: drawing
-    them one by one was most of a dry run's time). Candidates are drawn 256 at a time, then the
+    them one by one was most of a dry run's time). Candidates are drawn CANDIDATES at a time, then the
     generator is set back and moved on by exactly the draws that the one-by-one loop would have made,
     so the values and every later draw are the same as that loop's."""
     while True:
         saved = rng.bit_generator.state
-        v = rng.uniform(low, high, (256, size))
+        v = rng.uniform(low, high, (CANDIDATES, size))
         fit = [0] if size < 2 else np.flatnonzero(np.min(np.diff(np.sort(v, axis=1), axis=1), axis=1) >= min_gap)
         if len(fit):
             rng.bit_generator.state = saved

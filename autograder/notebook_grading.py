@@ -31,7 +31,7 @@ from pathlib import Path
 from nbformat import NotebookNode
 
 from autograder import grading, jail, plans
-from autograder.sandboxed import points
+from autograder.sandboxed import calls, points
 from autograder.sandboxed.run import recorder
 
 GRADER_VERSION = "4"  # part of every result's key: a new grader regrades everything
@@ -122,18 +122,11 @@ def learner_cells(nb: NotebookNode) -> list[dict]:
     return out
 
 
-class _Nothing:
-    """Stands in for every learner name during a dry run: each call returns None."""
-
-    def __call__(self, *args, **kwargs):
-        return None
-
-
 class _DryNamespace(dict):
     def get(self, key, default=None):
         if key.startswith("answer_") or key == "dL_dw_by_hand":
             return default
-        return _Nothing()
+        return calls.Nothing()
 
     def __contains__(self, key):
         return not (key.startswith("answer_") or key == "dL_dw_by_hand")

@@ -209,3 +209,33 @@ def test_a_pytest_plugin_installed_beside_the_grader_does_not_take_part_in_judgi
     assert out.returncode == 0, out.stderr[-2000:]
     checks, passed = map(int, out.stdout.split())
     assert checks > 0 and passed < checks  # every check ran (and the empty recording failed them)
+
+
+@pytest.mark.parametrize("assignment", ["regression", "classification", "xor", "layers", "warmup", "why"])
+def test_a_dry_run_regenerates_exactly_the_points_of_a_guarded_recording(assignment):
+    """Dry runs skip the call guards (`calls.Nothing`): their probes must be those the recorder makes
+    when every learner function, called through the guards, returns None."""
+    from autograder.sandboxed import points
+    from autograder.sandboxed.run import recorder
+
+    class Guarded(dict):  # as notebook_grading._DryNamespace, with plain functions
+        def get(self, key, default=None):
+            return default if key.startswith("answer_") or key == "dL_dw_by_hand" else (lambda *a, **k: None)
+
+        def __contains__(self, key):
+            return not (key.startswith("answer_") or key == "dL_dw_by_hand")
+
+        def __getitem__(self, key):
+            return self.get(key)
+
+    import nbformat
+
+    from autograder import notebook_grading
+
+    source = HIDDEN_TESTS.parent.parent / "source" / assignment / f"{assignment}.ipynb"
+    exercises = {c.exercise for c in notebook_grading.test_cells(nbformat.read(source, as_version=4))}
+    assert exercises
+    for exercise in sorted(exercises):
+        with points.seeded(20261206):
+            guarded = recorder(assignment)(exercise, Guarded(), notebook_grading.STANDIN_MODULES)
+        assert notebook_grading.dry_run(assignment, exercise, 20261206) == guarded, exercise

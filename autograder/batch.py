@@ -460,11 +460,11 @@ def autograde(root: Path, assignment: str, jobs: int | None = None, student: str
 def _record(root: Path, config, assignment: str, found: dict[str, list[Path]], summary: dict,
             sanitized: bool = False) -> None:
     """nbgrader's own autograde, once, for the students whose gradebook entry is not already for
-    these results (the others are excluded); GradeInSandbox finds every result on disk. With
-    `sanitized`, its sanitizing pass is SanitizedAlready (the notebooks this worker sanitized)."""
+    these results (`nbgrader_steps.AutogradeStudents`: no other student's folder is looked at);
+    GradeInSandbox finds every result on disk. With `sanitized`, its sanitizing pass is
+    SanitizedAlready (the notebooks this worker sanitized)."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.apps.api import capture_log
-    from nbgrader.converters import Autograde
     from nbgrader.utils import temp_attrs
 
     keys, stale = {}, []
@@ -481,10 +481,9 @@ def _record(root: Path, config, assignment: str, found: dict[str, list[Path]], s
     if not stale:
         return
     api = NbGraderAPI(config=config)
-    excluded = set(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}")) - set(stale)
-    with temp_attrs(api.coursedir, assignment_id=assignment, student_id="*",
-                    student_id_exclude=",".join(sorted(excluded))):
-        app = Autograde(coursedir=api.coursedir, parent=api)
+    with temp_attrs(api.coursedir, assignment_id=assignment, student_id="*"):
+        app = nbgrader_steps.AutogradeStudents(coursedir=api.coursedir, parent=api)
+        app.students = stale
         app.force, app.create_student = True, True
         if sanitized:
             app.sanitize_preprocessors = ["autograder.nbgrader_steps.SanitizedAlready"]

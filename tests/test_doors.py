@@ -89,6 +89,38 @@ def test_a_stored_recording_time_is_what_is_expected_next_time(doors):
     assert batch.expected_seconds(course.root, job) == recorded["outcome"]["sandbox_seconds"]
 
 
+def test_a_chunk_s_gradebook_step_looks_at_its_own_students_only(doors, monkeypatch):
+    """The gradebook step of a chunk finds its students' submissions directly: nbgrader told to exclude
+    the others lists every student's folder (work per chunk growing with the class). The student is
+    still written, with the same autograded notebook."""
+    import glob
+
+    import nbgrader.converters.base
+
+    from autograder import nbgrader_steps
+
+    course, *_ = doors
+    root, student = course.root, MIX[0].student
+    before = _autograded(root)[student]
+    batch._done_path(root, ASSIGNMENT, student).unlink()
+    patterns, real = [], glob.glob
+
+    def listed(pattern, *args, **kwargs):
+        patterns.append(pattern)
+        return real(pattern, *args, **kwargs)
+
+    assert nbgrader.converters.base.glob is glob and nbgrader_steps.glob is glob  # both list through it
+    monkeypatch.setattr(glob, "glob", listed)
+    summary = {"recorded": 0, "skipped": 0, "problems": []}
+    notebook = root / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    batch._record(root, batch.load_config(root), ASSIGNMENT, {student: [notebook]}, summary)
+    assert summary["recorded"] == 1 and not summary["problems"], summary
+    everyone = str(root / "submitted" / "*")
+    assert any(p.startswith(str(root / "submitted" / student)) for p in patterns), patterns
+    assert not [p for p in patterns if p.startswith(everyone)], patterns
+    assert _autograded(root)[student] == before
+
+
 def _notebook(path: Path, *cells: tuple[str, str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"cells": [{"cell_type": kind, "source": text, "metadata": {}} for kind, text in cells],

@@ -172,10 +172,15 @@ def test_a_gradebook_is_checked_once_per_scope_and_its_connection_closed_on_leav
                 pass
             checked = len(statements)
             assert any("sqlite_master" in s for s in statements) and any("course" in s for s in statements)
+            sessions = []
             for sid in ("bo", "cy"):
                 with Gradebook(url) as gb:
                     gb.add_student(sid)
+                    sessions.append(gb.db())
                 assert engine.pool.checkedout() == 0 and engine.pool.checkedin() == 1  # kept for the next one
+            # each Gradebook its own session, from one session factory per engine
+            assert sessions[0] is not sessions[1]
+            assert nbgrader_speedups._session_maker(engine) is nbgrader_speedups._session_maker(engine)
             later = statements[checked:]
             assert not [s for s in later if "sqlite_master" in s or "FROM course" in s], later
             with Gradebook(url, "another_course"):  # another course: checked (and made) once

@@ -177,14 +177,15 @@ def check_values(
     where: Sequence[str],
     variants: Iterable[tuple[str, str, Callable[[], Sequence[np.ndarray]]]] = (),
     seed_first: bool = True,
-    chain: Chain | None = None,
+    chain: Chain | Callable[[], Chain] | None = None,
 ) -> None:
     """Assert actual[k] ≈ expected[k] for every case k; otherwise raise `Wrong` with a diagnosis.
 
     First the known mistakes: `variants` yields (name, explanation, values_fn), and the first whose
     values match the learner's at every case is named. Then the structure (`relation`): a relation
     between the learner's values and the right ones that holds at every case. Nothing is said
-    that does not hold at every point checked."""
+    that does not hold at every point checked. `chain` may be a function giving it: it is then worked
+    out only for a wrong value."""
     bad = [k for k, (a, e) in enumerate(zip(actual, expected, strict=True)) if not close(a, e)]
     if not bad:
         return
@@ -202,7 +203,7 @@ def check_values(
             continue
         if not _all_close(values, expected) and _all_close(actual, values):
             raise known_mistake(message, name, explanation)
-    found = relation(label, actual, expected, chain or Chain())
+    found = relation(label, actual, expected, (chain() if callable(chain) else chain) or Chain())
     if found is not None:
         name, sentence = found
         raise Wrong(f"{message}\n{sentence}", name)

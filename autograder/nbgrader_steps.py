@@ -73,6 +73,9 @@ class _MasterCells:
             return
         self.source = {cell.name: cell for cell in master.source_cells}
         self.graded = {cell.name: cell for cell in master.task_cells}
+        # The notebook's cells come without each grade cell's own columns (its points), which would then
+        # be read one query per cell: one query reads them all.
+        gradebook.db.query(GradeCell).filter(GradeCell.notebook_id == master.id).all()
         self.graded.update({cell.name: cell for cell in master.grade_cells})  # a grade cell first, as nbgrader
 
     def find_source_cell(self, name: str, notebook: str, assignment: str):

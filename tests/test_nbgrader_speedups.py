@@ -300,6 +300,26 @@ def test_overwrite_cells_once_repairs_and_reports_as_nbgrader_does(tmp_path):
         assert said[0] == said[1], what
         assert said[0] or what == "untouched", what  # each tampering is reported
         assert isinstance(done[0], str) == (what == "an unknown cell"), (what, done[0])  # nbgrader 0.9's KeyError
+    # its reads: the notebook, its source cells, its cells, its grade cells whole; not one per grade cell
+    import nbformat
+    import nbgrader.api
+    from sqlalchemy import event
+
+    engine = nbgrader.api.create_engine(resources["nbgrader"]["db_url"], echo=False, future=True)
+    statements: list[str] = []
+    listener = lambda conn, cursor, sql, *rest: statements.append(sql)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        with nbgrader_speedups.gradebooks_checked_once():
+            with Gradebook(resources["nbgrader"]["db_url"]):  # (the gradebook's own checks, made once here)
+                pass
+            statements.clear()
+            OverwriteCellsOnce(add_missing_cells=True).preprocess(
+                nbformat.read(course.root / "release" / "regression" / "regression.ipynb", as_version=4),
+                copy.deepcopy(resources))
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert len([s for s in statements if s.lstrip().startswith("SELECT")]) == 4, statements
 
 
 def _graded_release(course_root: Path):

@@ -356,13 +356,13 @@ class WarmSandbox:
     READY_SECONDS = 5.0
     START_SECONDS = 30.0
 
-    KNOWN_CHARS = 64 * 1024  # public cells passed on the zygote's command line, at most
+    KNOWN_BYTES = 96 * 1024  # public cells passed on the zygote's command line, at most (Linux: 128 KiB an argument)
 
     def __init__(self, limits: Limits | None = None, preload: tuple[str, ...] = (),
                  known: tuple[str, ...] = ()) -> None:
         self.limits, self.preload = limits or Limits(), tuple(str(name) for name in preload)
         known = tuple(str(source) for source in known)
-        self.known = known if sum(map(len, known)) <= self.KNOWN_CHARS else ()  # a speed-up only
+        self.known = known if len(repr(known).encode()) <= self.KNOWN_BYTES else ()  # a speed-up only
         self.proc: subprocess.Popen | None = None
         self.control: _Control | None = None
         self.recordings = 0

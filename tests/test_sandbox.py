@@ -358,6 +358,21 @@ def test_warm_and_fresh_sandboxes_record_the_same(course):
     assert [w["messages"] for w in warmed] == [fresh["messages"]] * 4
 
 
+def test_known_cells_too_large_for_a_command_line_are_left_out(course):
+    """The release's cells reach the zygote on its command line (at most 128 KiB an argument on Linux):
+    just under the limit they are kept and the sandbox starts and records; over it they are left out,
+    a speed-up lost, never a sandbox that cannot start."""
+    near = ("x = 1\n# " + "a" * (jail.WarmSandbox.KNOWN_BYTES - 100),)
+    over = ("s = '∂∂∂∂'\n" * 8_000,)  # fewer characters than the limit, more bytes once quoted
+    assert sum(map(len, over)) < jail.WarmSandbox.KNOWN_BYTES
+    assert jail.WarmSandbox(known=over).known == ()
+    job, _ = notebook_grading.recording_job(notebook(), "regression", "ada", notebook_grading.course_secret(course), {})
+    with jail.WarmSandbox(known=near) as warm:
+        assert warm.known == near
+        assert any(m.get("done") for m in notebook_grading.record(job, warm=warm)["messages"])
+        assert warm.restarts == 0
+
+
 def test_a_known_cell_is_compiled_once_and_runs_as_the_notebook_s_own_cell(monkeypatch):
     """The zygote compiles the release's cells once (`run.know`): a recording that finds one unchanged
     runs that code under the cell's own name (its functions' too, so errors say where) without

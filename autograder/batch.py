@@ -483,7 +483,7 @@ def _record(root: Path, config, assignment: str, found: dict[str, list[Path]], s
     api = NbGraderAPI(config=config)
     with temp_attrs(api.coursedir, assignment_id=assignment, student_id="*"):
         app = nbgrader_steps.AutogradeStudents(coursedir=api.coursedir, parent=api)
-        app.students = stale
+        app.students = tuple(stale)
         app.force, app.create_student = True, True
         if sanitized:
             app.sanitize_preprocessors = ["autograder.nbgrader_steps.SanitizedAlready"]

@@ -206,7 +206,7 @@ class AutogradeStudents(Autograde):
     their submitted folders are found directly. nbgrader, told to exclude everyone else, lists every
     student's folder and skips them one by one: work per chunk that grows with the class."""
 
-    students: list[str] = []
+    students: tuple[str, ...] = ()  # set on each instance
 
     def init_notebooks(self) -> None:
         self.assignments, self.notebooks = {}, []

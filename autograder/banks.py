@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from autograder.sandboxed import variants
+from autograder.recording import variants
 
 BANK_DIR = Path(__file__).resolve().parent.parent / "interview_questions"
 BANK_FILES = {"easy": BANK_DIR / "easy_questions.md", "medium": BANK_DIR / "medium_questions.md"}

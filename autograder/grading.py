@@ -24,9 +24,9 @@ import pytest
 from autograder import plans
 from autograder.formulas import where_to_look
 from autograder.hidden_tests.conftest import probe_index
-from autograder.sandboxed import record_layers, record_two_layer, record_warmup, record_why, record_xor, variants
+from autograder.recording import record_layers, record_two_layer, record_warmup, record_why, record_xor, variants
+from autograder.recording.session import recorder
 from autograder.sandboxed.calls import grader_references
-from autograder.sandboxed.run import recorder
 
 HIDDEN_TESTS = Path(__file__).parent / "hidden_tests"
 TITLES = {"warmup": record_warmup.TITLES, "xor": record_xor.TITLES, "layers": record_layers.TITLES,

@@ -1,22 +1,23 @@
-"""Run one submission's code in a bubblewrap sandbox and bring back only plain JSON.
+"""Run one submission's code in a bubblewrap sandbox; record it from here, by value.
 
-The sandbox sees a read-only view of the system and of the Python installation, the recorder
-package (`autograder/sandboxed/`, minus the stand-ins) and an empty scratch folder (a size-capped
-tmpfs) into which the submission's regular files are written. It has no network, no view of the
-course directory (gradebook, source/, other learners' work), of the home directory, or of the
-grader's own modules (oracle, mistakes, hidden checks), and runs under limits on wall clock, CPU
-time, memory, processes, file size and output size. Nothing it writes is read but the JSON lines
-on its stdout, size-capped and parsed strictly.
+The sandbox sees a read-only view of the system and of the Python installation, the learner host
+(`autograder/sandboxed/`: it runs learner code and nothing else) and an empty scratch folder (a
+size-capped tmpfs) into which the submission's regular files are written. It has no network, no view
+of the course directory (gradebook, source/, other learners' work), of the home directory, or of the
+grader's own modules (recorders, hidden points, stand-ins, oracle, mistakes, hidden checks), and runs
+under limits on wall clock, CPU time, memory, processes, file size and output size.
+
+The recorders run in the grader's process (`recording/session.py`) and ask the host, over two pipes,
+to call the learner's functions (`recording/remote.py`): what comes back is the learner's answer
+and nothing more.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import os
 import resource
 import select
-import selectors
 import shutil
 import signal
 import socket
@@ -30,9 +31,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.recording import session
+from autograder.recording.remote import LearnerHost
+from autograder.sandboxed import values
+
 PACKAGE = Path(__file__).resolve().parent
 SANDBOXED = PACKAGE / "sandboxed"
-STANDINS = SANDBOXED / "standins"
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,7 @@ def _ro_binds() -> list[str]:
 
 
 def _grader_binds() -> list[str]:
-    """Only the recorder package: not the oracle, the mistakes, the hidden checks, nor the stand-ins."""
+    """Only the learner host's package: not the recorders, the stand-ins, the oracle, the mistakes or the hidden checks."""
     args = ["--perms", "0755", "--dir", "/grader", "--perms", "0755", "--dir", "/grader/autograder",
             "--ro-bind", str(PACKAGE / "__init__.py"), "/grader/autograder/__init__.py",
             "--perms", "0755", "--dir", "/grader/autograder/sandboxed"]
@@ -192,132 +196,29 @@ def submission_files(folder: Path, limits: Limits) -> dict[str, str]:
     return files
 
 
-def _strict_json(line: bytes) -> dict | None:
-    def no_constants(name):
-        raise ValueError(name)
-    try:
-        value = json.loads(line.decode("utf-8"), parse_constant=no_constants)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-GRADER_ONLY = frozenset({"judging"})  # job keys the sandbox never sees (the student's classmates)
-
-
-def _converse(job: dict, gates: list[dict[str, str]], limits: Limits, send, out_fd: int, dead,
-              control=None) -> Outcome:
-    """Send the job and, phase by phase, the stand-ins; read JSON lines from `out_fd` until the
-    recording says it is done, ends, or hits a limit. `dead()` says whether the recording process
-    has exited; `control` (the warm sandbox's) reports "exited" as it happens."""
-    outcome = Outcome()
-    started = time.monotonic()
-    expected = [set(p["exercises"]) for p in job["phases"]]
-    phase, received, buffer, size = 0, set(), b"", 0
-
-    def feed_gates() -> None:
-        nonlocal phase
-        while phase < len(gates) and received >= set().union(*expected[:phase]):
-            if gates[phase]:
-                send(json.dumps({"standins": gates[phase]}).encode() + b"\n")
-            phase += 1
-
-    def take(chunk: bytes) -> bool:
-        """Parse what came; False once the output limit is passed."""
-        nonlocal buffer, size
-        size += len(chunk)
-        if size > limits.output_bytes:
-            outcome.stopped = limits.describe("output")
-            return False
-        buffer += chunk
-        *lines, buffer = buffer.split(b"\n")
-        for line in lines:
-            message = _strict_json(line)
-            if message is None:
-                continue
-            if "exercise" in message:
-                if message["exercise"] in received:
-                    continue  # the first record of an exercise is the one that counts
-                received.add(message["exercise"])
-            outcome.messages.append(message)
-            feed_gates()
-        return True
-
-    try:
-        send(json.dumps({k: v for k, v in job.items() if k not in GRADER_ONLY}).encode() + b"\n")
-        feed_gates()
-        selector = selectors.DefaultSelector()
-        selector.register(out_fd, selectors.EVENT_READ, "out")
-        if control is not None:
-            selector.register(control.socket, selectors.EVENT_READ, "control")
-        os.set_blocking(out_fd, False)
-        while not any(m.get("done") for m in outcome.messages):
-            left = limits.wall_seconds - (time.monotonic() - started)
-            if left <= 0:
-                outcome.stopped = limits.describe("wall")
-                break
-            events = selector.select(timeout=min(left, 1.0))
-            if not events and dead():
-                break
-            finished = False
-            for selected, _ in events:
-                if selected.data == "control":
-                    control.receive()
-                    if control.returncode is not None:  # drain what the recording wrote before it exited
-                        finished = True
-                        while (chunk := _read(out_fd)) and take(chunk):
-                            pass
-                    continue
-                chunk = _read(out_fd)
-                if not chunk or not take(chunk):
-                    finished = True
-            if finished:
-                break
-    except (BrokenPipeError, OSError):
-        pass
-    outcome.seconds = time.monotonic() - started
-    return outcome
-
-
-def _read(fd: int) -> bytes:
-    try:
-        return os.read(fd, 65536)
-    except BlockingIOError:
-        return b""
-
-
-def run(job: dict, gates: list[dict[str, str]], limits: Limits | None = None, sandbox: bool = True) -> Outcome:
-    """Run the sandboxed recording of `job` in a fresh sandbox. gates[i] is the stand-ins' source for
-    phase i ({} for none); it is sent only once every exercise of the earlier phases has been recorded."""
+def run(job: dict, limits: Limits | None = None, sandbox: bool = True) -> Outcome:
+    """Record `job` in a new sandbox (a warm sandbox used once), or, with sandbox=False (--no-sandbox,
+    unsafe), in a host process started here without isolation."""
     limits = limits or Limits()
-    scratch = None
     if sandbox:
-        cmd = command(limits)
-    else:  # --no-sandbox: same runner, same protocol, no isolation, in a temporary folder
-        cmd = [sys.executable, "-I", "-c",
-               f"import sys; sys.path.insert(0, {str(PACKAGE.parent)!r}); from autograder.sandboxed.run import main; main()"]
-        # As root outside the sandbox the runner keeps its rights: as nobody it could not read a
-        # Python installed in root's home (every stdlib import not yet made would fail).
-        job, scratch = {**job, "keep_user": True}, tempfile.mkdtemp(prefix="backprop-nosandbox-")
+        with WarmSandbox(limits) as warm:
+            return warm.run(job)
+    scratch = tempfile.mkdtemp(prefix="backprop-nosandbox-")
+    cmd = [sys.executable, "-I", "-c",
+           f"import sys; sys.path.insert(0, {str(PACKAGE.parent)!r}); from autograder.sandboxed.run import main; main()"]
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             preexec_fn=_limit(limits), start_new_session=True, cwd=scratch)
-
-    def send(data: bytes) -> None:
-        proc.stdin.write(data)
-        proc.stdin.flush()
-
     try:
-        outcome = _converse(job, gates, limits, send, proc.stdout.fileno(), lambda: proc.poll() is not None)
+        host = LearnerHost(lambda data: _write_all(proc.stdin.fileno(), data), proc.stdout.fileno(), limits.wall_seconds,
+                           limits.output_bytes)
+        ran = session.record_notebook(job, host)
+        host.close()
     finally:
         _kill_group(proc)
         proc.wait()
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
-    outcome.seconds = time.monotonic() - started
-    if outcome.stopped is None and not any(m.get("done") for m in outcome.messages):
-        outcome.stopped = _why_it_died(proc.returncode, limits)
-    return outcome
+        shutil.rmtree(scratch, ignore_errors=True)
+    return Outcome(ran["messages"], ran["stopped"], time.monotonic() - started)
 
 
 class _Control:
@@ -336,7 +237,11 @@ class _Control:
         if not data:
             self.gone = True
             raise EOFError("the warm sandbox is gone")
-        message = _strict_json(data) or {}
+        try:
+            message = values.loads(data)
+        except values.Unpackable:
+            message = {}
+        message = message if isinstance(message, dict) else {}
         if "exited" in message and isinstance(message["exited"], int):
             self.returncode = message["exited"]
         if "ready" in message:
@@ -442,31 +347,31 @@ class WarmSandbox:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def run(self, job: dict, gates: list[dict[str, str]]) -> Outcome:
-        """Record `job` in a fork of the zygote (as `run` does in a fresh sandbox). If the zygote itself
-        died before the recording was done, it is recorded once more in a new sandbox: a sandbox
-        killed from outside costs no learner a grade (one whose code kills it loses the second try too)."""
-        outcome, died = self._run_once(job, gates)
+    def run(self, job: dict) -> Outcome:
+        """Record `job` with a fork of the zygote as its learner host. If the zygote itself died before
+        the recording was done, it is recorded once more in a new sandbox: a sandbox killed from outside
+        costs no learner a grade (one whose code kills it loses the second try too)."""
+        outcome, died = self._run_once(job)
         if died:
-            outcome, _ = self._run_once(job, gates)
+            outcome, _ = self._run_once(job)
         return outcome
 
-    def _run_once(self, job: dict, gates: list[dict[str, str]]) -> tuple[Outcome, bool]:
+    def _run_once(self, job: dict) -> tuple[Outcome, bool]:
         pipes = self._launch() or self._launch()
         if pipes is None:
             raise SandboxUnavailable("the warm sandbox does not answer")
         job_w, out_r = pipes
         started = time.monotonic()
-        outcome, code = Outcome(), None
+        ran = {"messages": [], "stopped": None}
+        host = LearnerHost(lambda data: _write_all(job_w, data), out_r, self.limits.wall_seconds, self.limits.output_bytes,
+                           control=self.control, why_exited=lambda code: _why_it_died(code, self.limits))
         try:
-            outcome = _converse(job, gates, self.limits, lambda data: _write_all(job_w, data), out_r,
-                                lambda: self.control.returncode is not None, self.control)
-        except (EOFError, OSError):
-            pass
+            ran = session.record_notebook(job, host)
         finally:
+            host.close()
             os.close(job_w)
             os.close(out_r)
-            code, clean = self.control.returncode, False
+            clean = False
             try:
                 self.control.socket.send(b'{"op": "end"}')
                 clean = self._wait_ready(self.READY_SECONDS)
@@ -477,12 +382,8 @@ class WarmSandbox:
                 self.close()
                 self.restarts += 1
             self.recordings += 1
-        outcome.seconds = time.monotonic() - started
-        if outcome.stopped is None and not any(m.get("done") for m in outcome.messages):
-            # as bubblewrap reports it in a fresh sandbox: 128 + the signal; a recording still running is killed
-            outcome.stopped = _why_it_died(128 + signal.SIGKILL if code is None else 128 - code if code < 0 else code,
-                                           self.limits)
-        return outcome, gone and not any(m.get("done") for m in outcome.messages)
+        done = any(m.get("done") for m in ran["messages"])
+        return Outcome(ran["messages"], ran["stopped"], time.monotonic() - started), gone and not done
 
 
 _THREAD = threading.local()
@@ -518,8 +419,12 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _why_it_died(returncode: int, limits: Limits) -> str:
+def _why_it_died(returncode: int | None, limits: Limits) -> str:
+    """What the learner reads when their host exited during the recording (the zygote's exit status:
+    minus the signal that killed it)."""
     if returncode in (-signal.SIGXCPU, 128 + signal.SIGXCPU, -signal.SIGKILL, 128 + signal.SIGKILL):
         return limits.describe("cpu")
+    if returncode is None:
+        return "stopped before it finished: it crashed, exited or exhausted a limit"
     return f"stopped before it finished (exit status {returncode}): it crashed, exited or exhausted a limit"
 

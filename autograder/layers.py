@@ -24,7 +24,7 @@ import sympy as sp
 
 from autograder.network import Sigmoid, binary_cross_entropy
 from autograder.oracle import numpy_modules
-from autograder.sandboxed.record_layers import FUNCTIONS, KINDS, TITLES, arrays, plain, random_network  # noqa: F401
+from autograder.recording.record_layers import FUNCTIONS, KINDS, TITLES, arrays, plain, random_network  # noqa: F401
 
 z, a, y, y_hat = sp.symbols("z a y y_hat", real=True)
 ACTIVATIONS = {

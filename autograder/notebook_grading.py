@@ -4,11 +4,13 @@
 
 1. **plan**: the test cells say which exercises are graded (their hidden block's `grade(...)` call,
    read with `ast`, never run) and how many points each is worth (nbgrader's metadata);
-2. **record** (`jail.run`): the notebook's other code cells and the recorders run in the sandbox, at
-   hidden points drawn from a seed the course secret and the student id determine;
-3. **trust only outputs**: the grader re-runs each recorder here on stand-in functions that return
-   nothing (`dry_run`), which regenerates the hidden inputs; from the sandbox it takes only what
-   the learner's functions returned, so a forged record cannot change the points it is judged at;
+2. **record** (`jail.run`, `recording/session.py`): the notebook's other code cells run in the
+   sandbox's learner host; the recorders run here and call the learner's functions there, at hidden
+   points drawn here from a seed the course secret and the student id determine (the host never
+   learns it); what comes back is only the learner's answer, checked for shape and size;
+3. **nothing else crosses**: correct building blocks are offered to the learner's code by value, only
+   once what they answer is recorded; the probes are built here, so no line the sandbox writes can
+   change the points an answer is judged at;
 4. **judge and score** (`grading.run_all_checks`): the hidden pytest checks, in this process, one
    pytest session for all the notebook's exercises (`judge_many`: for several notebooks at once);
 5. **write**: each test cell's outputs become the feedback text and the score, exactly what
@@ -31,15 +33,9 @@ from pathlib import Path
 from nbformat import NotebookNode
 
 from autograder import grading, jail, plans
-from autograder.sandboxed import calls, points
-from autograder.sandboxed.run import recorder
 
-GRADER_VERSION = "4"  # part of every result's key: a new grader regrades everything
+GRADER_VERSION = "5"  # part of every result's key: a new grader regrades everything
 SECRET_FILE = ".backprop-secret"
-STANDIN_MODULES = plans.all_standins()
-# What the learner's code produced, as opposed to the inputs the recorder chose.
-OUTPUT_KEYS = frozenset({"ok", "error", "printed", "warnings", "mutated", "forward", "backward", "numerical",
-                         "check_right", "check_wrong", "missing", "answer", "answer_kind", "value"})
 
 
 @dataclass
@@ -122,50 +118,6 @@ def learner_cells(nb: NotebookNode) -> list[dict]:
     return out
 
 
-class _DryNamespace(dict):
-    def get(self, key, default=None):
-        if key.startswith("answer_") or key == "dL_dw_by_hand":
-            return default
-        return calls.Nothing()
-
-    def __contains__(self, key):
-        return not (key.startswith("answer_") or key == "dL_dw_by_hand")
-
-    def __getitem__(self, key):
-        return self.get(key)
-
-
-def dry_run(assignment: str, exercise: str, seed: int) -> dict:
-    """The probe the recorder makes when every learner function returns None: its inputs are the
-    hidden points, regenerated here from the seed."""
-    with points.seeded(seed):
-        return recorder(assignment)(exercise, _DryNamespace(), STANDIN_MODULES)
-
-
-def _inputs(d: dict) -> dict:
-    return {k: v for k, v in d.items() if k not in OUTPUT_KEYS}
-
-
-def _outputs(d) -> dict:
-    return {k: v for k, v in d.items() if k in OUTPUT_KEYS} if isinstance(d, dict) else {}
-
-
-def merge(trusted: dict, recorded: dict) -> dict:
-    """The grader's own inputs with the learner's outputs."""
-    probe = _inputs(trusted)
-    if isinstance(recorded, dict) and "missing" in recorded:
-        probe["missing"] = str(recorded["missing"])[:300]
-        return probe
-    probe.update({k: v for k, v in _outputs(recorded).items() if k != "missing"})
-    if "cases" in trusted:
-        got = recorded.get("cases") if isinstance(recorded, dict) else None
-        got = got if isinstance(got, list) else []
-        probe["cases"] = [{**_inputs(case), **(_outputs(got[i]) if i < len(got) else
-                                              {"error": "returned no value here (the recording stopped)"})}
-                          for i, case in enumerate(trusted["cases"])]
-    return probe
-
-
 def _judged(cell: TestCell, probe: dict, title: str, results: list) -> ExerciseResult:
     results = results or [grading.CheckResult("grading", False, "No hidden check ran; tell your instructor.")]
     score = grading.score_of(results, cell.points)
@@ -211,29 +163,29 @@ def recording_job(nb: NotebookNode, assignment: str, student: str, secret: bytes
 
 def record(job: dict, limits: jail.Limits | None = None, sandbox: bool = True,
            warm: jail.WarmSandbox | None = None) -> dict:
-    """Run a recording job in the sandbox (here, or on a cluster worker): its messages, as plain data.
-    With `warm` (and its limits), in a fork of that warm sandbox instead of a fresh one."""
-    phases = [(tuple(p["standins"]), tuple(p["exercises"])) for p in job["phases"]]
+    """Record a job (here, or on a cluster worker): the learner's cells and functions run in the
+    sandbox, the recorders here. With `warm` (and its limits), in a fork of that warm sandbox
+    instead of a fresh one."""
     ran = None
     if warm is not None and sandbox and limits in (None, warm.limits):
         try:
-            ran = warm.run(job, plans.gates(phases))
+            ran = warm.run(job)
         except jail.SandboxUnavailable:  # it could not start here: a fresh sandbox, as always
             ran = None
     if ran is None:
-        ran = jail.run(job, plans.gates(phases), limits or jail.Limits(), sandbox=sandbox)
+        ran = jail.run(job, limits or jail.Limits(), sandbox=sandbox)
     return {"messages": ran.messages, "stopped": ran.stopped, "seconds": ran.seconds}
 
 
 def judge(job: dict, cells: list[TestCell], ran: dict) -> NotebookOutcome:
-    """Judge every test cell on what the sandbox recorded, at the inputs regenerated here."""
+    """Judge every test cell on what was recorded."""
     return judge_many([(job, cells, ran)])[0]
 
 
 def _probes(job: dict, cells: list[TestCell], ran: dict) -> tuple[NotebookOutcome, dict[int, dict]]:
     """The outcome with the cells that cannot be judged already scored, and the probe of each other
     test cell (its index → the grader's inputs with the learner's recorded outputs)."""
-    assignment, seed = job["assignment"], job["seed"]
+    assignment = job["assignment"]
     outcome = NotebookOutcome(stopped=ran["stopped"], sandbox_seconds=ran["seconds"])
     messages = ran["messages"]
     outcome.cell_problems = next((m["cells"] for m in messages if isinstance(m.get("cells"), list)), [])
@@ -251,8 +203,7 @@ def _probes(job: dict, cells: list[TestCell], ran: dict) -> tuple[NotebookOutcom
         elif "failed" in message or not isinstance(message.get("probe"), dict):
             outcome.results.append(_zero(cell, title, f"Recording your code failed: {str(message.get('failed'))[:300]}"))
         else:
-            probes[k] = {**merge(dry_run(assignment, cell.exercise, seed), message["probe"]), "assignment": assignment,
-                         **job.get("judging", {})}
+            probes[k] = {**message["probe"], "assignment": assignment, **job.get("judging", {})}
             outcome.results.append(None)  # judged with the others, in one pytest session
     return outcome, probes
 

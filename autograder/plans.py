@@ -1,17 +1,21 @@
-"""In which order each assignment's exercises are recorded, and when the stand-ins go in.
+"""In which order each assignment's exercises are recorded, and when the stand-ins are offered.
 
-A phase is (stand-ins sent before it, exercises recorded in it). A stand-in module is a correct
-building block (an answer), so it goes into the sandbox only after every exercise it could answer
-has been recorded: correct forward passes after the learner's forward, correct backward passes
-after the learner's backward, and so on. "The why" grades none of the blocks its stand-ins hold.
+A phase is (stand-ins offered from it on, exercises recorded in it). A stand-in module is a correct
+building block (an answer), so the learner's code may call it (by value: it runs in the grader,
+`recording/remote.py`) only after every exercise it could answer has been recorded: correct forward
+passes after the learner's forward, correct backward passes after the learner's backward, and so on.
+"The why" grades none of the blocks its stand-ins hold.
 """
 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from types import ModuleType
 
-from autograder.jail import STANDINS
+from autograder.recording import standins as _standins_package
+
+STANDINS = Path(_standins_package.__file__).parent
 
 Phase = tuple[tuple[str, ...], tuple[str, ...]]
 
@@ -44,7 +48,7 @@ def phases(assignment: str, exercises: list[str]) -> list[Phase]:
 
 def standin(name: str) -> ModuleType:
     """A stand-in module as the grader imports it (for dry runs and in-process grading)."""
-    return importlib.import_module(f"autograder.sandboxed.standins.{name}")
+    return importlib.import_module(f"autograder.recording.standins.{name}")
 
 
 def with_needs(names: tuple[str, ...]) -> list[str]:
@@ -59,17 +63,6 @@ def with_needs(names: tuple[str, ...]) -> list[str]:
 
     for name in names:
         visit(name)
-    return out
-
-
-def gates(plan: list[Phase]) -> list[dict[str, str]]:
-    """Per phase, the source of the stand-ins it adds (with what they need, less what was sent)."""
-    sent: set[str] = set()
-    out = []
-    for names, _ in plan:
-        new = [n for n in with_needs(names) if n not in sent]
-        sent.update(new)
-        out.append({n: (STANDINS / f"{n}.py").read_text(encoding="utf-8") for n in new})
     return out
 
 

@@ -22,12 +22,12 @@ import numpy as np
 
 from autograder import ground_truth, judge, layers, oracle, warmup, why, xor
 from autograder.network import NETWORKS, PARAM_NAMES
+from autograder.recording import points, record_two_layer, record_xor
+from autograder.recording.record_layers import random_network
+from autograder.recording.record_warmup import factor_cases
+from autograder.recording.record_why import random_deep
 from autograder.reference import Reference
 from autograder.samples import namespace_of
-from autograder.sandboxed import points, record_two_layer, record_xor
-from autograder.sandboxed.record_layers import random_network
-from autograder.sandboxed.record_warmup import factor_cases
-from autograder.sandboxed.record_why import random_deep
 
 REPO = Path(__file__).resolve().parent.parent
 LAYER_NETWORKS = ((3, "tanh"), (2, "relu"), (4, "sigmoid"), (2, "tanh"), (3, "sigmoid"))  # the recorders'
@@ -288,7 +288,7 @@ def learner_sweep(draws: int) -> list[Worst]:
                         layers.activation_backward(dA, (Z, kind)), f"{kind} backward")
         out.append(worst)
         ns, worst = solution("why"), Worst("why: gradient norms per layer")
-        from autograder.sandboxed.standins import why as why_standin
+        from autograder.recording.standins import why as why_standin
 
         ns["network_gradients"] = why_standin.network_gradients  # as the recorder hands it over
         for net in layer_points(_seeds(draws, len(DEEP_NETWORKS)), deep=True):

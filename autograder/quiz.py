@@ -21,7 +21,7 @@ import sympy as sp
 from autograder import banks
 from autograder import judge as verdict
 from autograder.banks import Question, computable, parse_formula, plain_expr
-from autograder.sandboxed import variants
+from autograder.recording import variants
 
 HELPER = "quiz_variants.py"  # beside the notebook, in source/ and release/
 OTHER_NUMBERS = "answer for other numbers"

@@ -13,8 +13,8 @@ import numpy as np
 from autograder import oracle
 from autograder.network import PARAM_NAMES, Network
 from autograder.oracle import CORRECT, Params, Variant
-from autograder.sandboxed.points import init_params  # noqa: F401  (one initialisation)
-from autograder.sandboxed.record_two_layer import copy_params
+from autograder.recording.points import init_params  # noqa: F401  (one initialisation)
+from autograder.recording.record_two_layer import copy_params
 
 
 class Reference:

@@ -20,7 +20,7 @@ import sympy as sp
 from autograder import judge, layers
 from autograder.network import Sigmoid, at_prediction, squared_error
 from autograder.oracle import numpy_modules
-from autograder.sandboxed.record_warmup import FACTOR_TEXT, FACTORS, SEED_CASE, TITLES, factor_cases  # noqa: F401
+from autograder.recording.record_warmup import FACTOR_TEXT, FACTORS, SEED_CASE, TITLES, factor_cases  # noqa: F401
 
 w, b, x, y, z, y_hat, s, lr = sp.symbols("w b x y z y_hat s lr", real=True)
 ACTIVATIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {

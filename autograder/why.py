@@ -12,9 +12,8 @@ import numpy as np
 
 from autograder import layers
 from autograder.network import REGRESSION
-from autograder.reference import Reference
-from autograder.sandboxed.points import init_params  # noqa: F401
-from autograder.sandboxed.record_why import (  # noqa: F401  (shared with the recorder)
+from autograder.recording.points import init_params  # noqa: F401
+from autograder.recording.record_why import (  # noqa: F401  (shared with the recorder)
     FUNCTION,
     STOP_RUNS,
     TITLES,
@@ -23,6 +22,7 @@ from autograder.sandboxed.record_why import (  # noqa: F401  (shared with the re
     regime_curves,
     seed_data,
 )
+from autograder.reference import Reference
 
 REGIMES = ("slow", "converges", "oscillates", "diverges")
 

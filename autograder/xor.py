@@ -17,7 +17,7 @@ from autograder import oracle
 from autograder.mistakes import for_network
 from autograder.network import XOR
 from autograder.oracle import CORRECT, Variant
-from autograder.sandboxed.record_xor import (  # noqa: F401  (shared with the recorder)
+from autograder.recording.record_xor import (  # noqa: F401  (shared with the recorder)
     DATA_X,
     DATA_Y,
     GRADED_BY,

@@ -8,9 +8,9 @@ import sys
 import pytest
 
 from autograder.grading import HIDDEN_TESTS, grade
-from autograder.notebook_grading import STANDIN_MODULES
+from autograder.plans import all_standins
+from autograder.recording.record_two_layer import record
 from autograder.samples import Sample, replace
-from autograder.sandboxed.record_two_layer import record
 
 POINTS = {"forward": 1, "output_weights": 2, "output_bias": 1, "hidden_weights": 2, "hidden_biases": 1,
           "update": 1, "train": 2}
@@ -174,7 +174,7 @@ def test_score_is_a_plain_float_within_points(learner):
 
 @pytest.mark.parametrize("student,exit_code", [("ada", 0), ("cy", 1)])
 def test_hidden_checks_run_out_of_process_on_a_recorded_probe(learner, tmp_path, student, exit_code):
-    probe = record("regression", "hidden_weights", learner("regression", student), STANDIN_MODULES)
+    probe = record("regression", "hidden_weights", learner("regression", student), all_standins())
     path = tmp_path / "probe.json"
     path.write_text(json.dumps(probe))
     proc = subprocess.run([sys.executable, "-m", "pytest", str(HIDDEN_TESTS), "--probe", str(path), "-q"],
@@ -185,8 +185,9 @@ def test_hidden_checks_run_out_of_process_on_a_recorded_probe(learner, tmp_path,
 
 
 JUDGE_WITH_PLUGIN = """
-from autograder import grading, notebook_grading
-probe = {**notebook_grading.dry_run("regression", "forward", 1), "assignment": "regression"}
+from autograder import grading, plans
+from autograder.recording.record_two_layer import record
+probe = {**record("regression", "forward", {"forward": lambda *a: None}, plans.all_standins()), "assignment": "regression"}
 results = grading.run_checks(probe)
 print(len(results), sum(r.passed for r in results))
 """
@@ -209,27 +210,3 @@ def test_a_pytest_plugin_installed_beside_the_grader_does_not_take_part_in_judgi
     assert out.returncode == 0, out.stderr[-2000:]
     checks, passed = map(int, out.stdout.split())
     assert checks > 0 and passed < checks  # every check ran (and the empty recording failed them)
-
-
-@pytest.mark.parametrize("assignment", ["regression", "classification", "xor", "layers", "warmup", "why"])
-def test_a_dry_run_regenerates_exactly_the_points_of_a_guarded_recording(assignment):
-    """Dry runs skip the call guards (`calls.Nothing`): their probes must be those the recorder makes
-    when every learner function, called through the guards, returns None."""
-    import nbformat
-
-    from autograder import notebook_grading
-    from autograder.sandboxed import calls, points
-    from autograder.sandboxed.run import recorder
-
-    class Guarded(notebook_grading._DryNamespace):  # the dry run's namespace, with plain functions
-        def get(self, key, default=None):
-            found = super().get(key, default)
-            return (lambda *a, **k: None) if isinstance(found, calls.Nothing) else found
-
-    source = HIDDEN_TESTS.parent.parent / "source" / assignment / f"{assignment}.ipynb"
-    exercises = {c.exercise for c in notebook_grading.test_cells(nbformat.read(source, as_version=4))}
-    assert exercises
-    for exercise in sorted(exercises):
-        with points.seeded(20261206):
-            guarded = recorder(assignment)(exercise, Guarded(), notebook_grading.STANDIN_MODULES)
-        assert notebook_grading.dry_run(assignment, exercise, 20261206) == guarded, exercise

@@ -5,9 +5,9 @@ import pytest
 
 from autograder import oracle
 from autograder.network import CLASSIFICATION, REGRESSION
+from autograder.recording import points
+from autograder.recording.datasets import REGRESSION as DATA
 from autograder.reference import Reference, full_data_mse, init_params
-from autograder.sandboxed import points
-from autograder.sandboxed.datasets import REGRESSION as DATA
 
 RTOL = 1e-9
 

@@ -120,7 +120,7 @@ for path in {[str(course / 'gradebook.db'), str(course / 'source' / 'hidden.py')
     except Exception:
         pass
 for name in ('autograder.oracle', 'autograder.mistakes', 'autograder.grading',
-             'autograder.sandboxed.standins.two_layer_backward'):
+             'autograder.recording.standins.two_layer_backward'):
     try:
         __import__(name)
         found[name] = 'imported'
@@ -166,9 +166,10 @@ def _listener() -> int:
     return server.getsockname()[1]
 
 
-def test_forged_records_are_judged_at_the_graders_points(course, grader):
-    """The learner writes its own 'records' on the channel: inputs are the grader's, not these;
-    a later genuine record of the same exercise does not replace the first."""
+def test_forged_records_end_the_forgers_recording_and_gain_nothing(course, grader):
+    """The learner writes its own 'records' on every descriptor it has: a line out of turn on the
+    host's channel ends that notebook's recording (every exercise 0, with the reason); the records
+    are built in the grader, so no line can stand for one."""
     forged = """
 import json, os
 seed_x = [8.0, 8.0]
@@ -183,9 +184,9 @@ for fd in range(3, 20):
         pass
 """
     outcome = grader(notebook(forged))
-    assert scores(outcome)["test_forward"] == 0.0  # the forged values, judged at the real hidden points
-    assert {k: v for k, v in scores(outcome).items() if k != "test_forward"} == {k: v for k, v in FULL.items()
-                                                                                if k != "test_forward"}
+    assert set(scores(outcome).values()) == {0.0}
+    assert "out of turn" in outcome.stopped or "not an answer" in outcome.stopped, outcome.stopped
+    assert all("out of turn" in r.feedback or "not an answer" in r.feedback for r in outcome.results)
 
 
 @pytest.mark.parametrize("bomb,reason", [
@@ -218,9 +219,17 @@ def test_a_symlink_in_the_submission_is_not_followed(course, tmp_path):
 
 
 def test_each_learner_gets_their_own_hidden_points(course):
+    from autograder import plans
+    from autograder.recording import points
+    from autograder.recording.record_two_layer import record
+
     secret = notebook_grading.course_secret(course)
-    a = notebook_grading.dry_run("regression", "hidden_weights", notebook_grading.seed_for(secret, "regression", "a"))
-    b = notebook_grading.dry_run("regression", "hidden_weights", notebook_grading.seed_for(secret, "regression", "b"))
+
+    def drawn(student):
+        with points.seeded(notebook_grading.seed_for(secret, "regression", student)):
+            return record("regression", "hidden_weights", {"backward": lambda *a: None}, plans.all_standins())
+
+    a, b = drawn("a"), drawn("b")
     assert a["cases"][0] == b["cases"][0]  # the seed example the notebook shows
     assert a["cases"][1]["x"] != b["cases"][1]["x"] and a["cases"][1]["params"] != b["cases"][1]["params"]
 
@@ -405,7 +414,7 @@ def test_hidden_points_are_those_of_drawing_one_candidate_at_a_time():
     the one-by-one rejection loop: stored results and learners' hidden points do not move."""
     import numpy as np
 
-    from autograder.sandboxed import points
+    from autograder.recording import points
 
     def one_by_one(rng, low, high, size, min_gap):
         while True:

@@ -12,8 +12,8 @@ import pytest
 from autograder import judge, oracle
 from autograder.mistakes import for_network
 from autograder.network import NETWORKS, PARAM_NAMES, identity
+from autograder.recording.record_two_layer import GRADIENT_OF, array_params
 from autograder.reference import LOOP_MISTAKES, Reference
-from autograder.sandboxed.record_two_layer import GRADIENT_OF, array_params
 
 pytestmark = pytest.mark.assignment("regression", "classification")
 

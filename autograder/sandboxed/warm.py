@@ -161,7 +161,7 @@ def _clean_as_nobody(snapshot: dict[str, dict[str, tuple]]) -> str | None:
     if pid == 0:
         try:
             os.close(reader)
-            run._drop_root()
+            _drop_root()
             problem = _clean(snapshot, {os.getpid(), os.getppid()})
             os.write(writer, (problem or "").encode()[:500])
         finally:
@@ -173,6 +173,18 @@ def _clean_as_nobody(snapshot: dict[str, dict[str, tuple]]) -> str | None:
     if os.waitstatus_to_exitcode(status) != 0:
         return "the clean-up was stopped"
     return problem or None
+
+
+NOBODY = 65534
+
+
+def _drop_root() -> None:
+    """As root (the grader runs as root, so bubblewrap made no user namespace), become nobody:
+    the process limit then applies and no file outside the scratch folder is writable."""
+    if os.getuid() == 0:
+        os.setgroups([])
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
 
 
 def _reap() -> None:
@@ -198,6 +210,7 @@ def _child(control: socket.socket, fds: list[int]) -> None:
         import numpy as np
 
         np.random.seed()  # as a fresh process: learner code calling np.random unseeded gets its own draws
+        _drop_root()
         run.main()
         code = 0
     except BaseException:  # noqa: BLE001  (whatever happens, the fork never returns into the zygote's loop)

@@ -7,7 +7,7 @@ NEEDS = ("two_layer_forward",)
 try:
     two_layer_forward  # noqa: B018  (provided by the sandbox runner)
 except NameError:
-    from autograder.sandboxed.standins import two_layer_forward
+    from autograder.recording.standins import two_layer_forward
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
 

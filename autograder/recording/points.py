@@ -8,6 +8,7 @@ Seeds are fixed so a regrade gives the same points and the same feedback.
 
 from __future__ import annotations
 
+import threading
 import zlib
 from contextlib import contextmanager
 from typing import NamedTuple
@@ -16,7 +17,7 @@ import numpy as np
 
 Params = dict[str, np.ndarray]
 BASE_SEED = 5_2026_1122
-_seed = BASE_SEED
+_state = threading.local()
 
 
 class Shape(NamedTuple):
@@ -32,15 +33,15 @@ NETS = {name: Shape(name) for name in ("regression", "classification", "xor")}
 
 def use_seed(seed: int) -> None:
     """Draw every hidden point from `seed`: the grader derives it from the course secret and the
-    student id, so each learner's points differ and none can be computed from the package."""
-    global _seed
-    _seed = int(seed)
+    student id, so each learner's points differ and none can be computed from the package. Per
+    thread: a grading thread's seed is its own."""
+    _state.seed = int(seed)
 
 
 @contextmanager
 def seeded(seed: int):
-    """Draw from `seed` inside the block (the grader's dry runs), then from the seed before."""
-    saved = _seed
+    """Draw from `seed` inside the block, then from the seed before."""
+    saved = current_seed()
     use_seed(seed)
     try:
         yield
@@ -48,8 +49,12 @@ def seeded(seed: int):
         use_seed(saved)
 
 
+def current_seed() -> int:
+    return getattr(_state, "seed", BASE_SEED)
+
+
 def rng_for(*names: str) -> np.random.Generator:
-    return np.random.default_rng([_seed, zlib.crc32("/".join(names).encode())])
+    return np.random.default_rng([current_seed(), zlib.crc32("/".join(names).encode())])
 
 
 def init_params(w: float = 0.1, b: float = 0.0, n_in: int = 2, n_hidden: int = 2) -> Params:

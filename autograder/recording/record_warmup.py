@@ -1,13 +1,12 @@
-"""Records assignment 0, the chain-rule warm-up. Runs inside the sandbox, beside learner code.
+"""Records assignment 0, the chain-rule warm-up.
+Runs in the grader: the learner's functions are called through `calls` (in the sandboxed host when grading).
 """
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
-from autograder.sandboxed import calls, points
+from autograder.recording import calls, points
 
 FACTORS = ("dL_dyhat", "dyhat_dz", "dz_dw", "dz_db")
 
@@ -39,27 +38,21 @@ def factor_cases(exercise: str) -> list[dict]:
     return cases
 
 
-def _is_sympy(value) -> bool:
-    """A sympy expression, without importing sympy here (the learner's notebook did)."""
-    sympy = sys.modules.get("sympy")
-    return sympy is not None and isinstance(value, sympy.Basic)
-
-
 def record(exercise: str, namespace: dict, standins: dict) -> dict:
     probe: dict = {"exercise": exercise}
     function = {"product": "chain_product", "step": "step", "by_hand": None}.get(exercise, "chain_factors")
     if exercise == "by_hand":
-        value = namespace.get("dL_dw_by_hand")
-        if value is None:
+        kind = calls.type_of(namespace, "dL_dw_by_hand")
+        if kind is None:
             probe["missing"] = "no variable dL_dw_by_hand is defined in your notebook"
-        elif isinstance(value, str) or _is_sympy(value):
-            text = calls.call(str, value)  # a learner's subclass may override __str__
+        elif kind[0] == "str" or kind[1].split(".")[0] == "sympy":
+            text = calls.value(namespace, "dL_dw_by_hand", text=True)  # a learner's subclass may override __str__
             if text.get("ok", {}).get("kind") == "str":
                 probe["answer"] = text["ok"]["value"]
             else:
-                probe["answer_kind"] = f"{type(value).__name__} that cannot be printed"
+                probe["answer_kind"] = f"{kind[0]} that cannot be printed"
         else:
-            probe["answer_kind"] = type(value).__name__
+            probe["answer_kind"] = kind[0]
         return probe
     fn = namespace.get(function)
     if fn is None:

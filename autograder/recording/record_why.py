@@ -1,14 +1,15 @@
-"""Records assignment 5, "the why". Runs inside the sandbox, beside learner code.
+"""Records assignment 5, "the why".
+Runs in the grader: the learner's functions are called through `calls` (in the sandboxed host when grading).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from autograder.sandboxed import calls, points
-from autograder.sandboxed.datasets import DATASETS
-from autograder.sandboxed.points import NETS, init_params
-from autograder.sandboxed.record_layers import plain
+from autograder.recording import calls, points
+from autograder.recording.datasets import DATASETS
+from autograder.recording.points import NETS, init_params
+from autograder.recording.record_layers import plain
 
 
 def edge_curves() -> dict[str, list[float]]:

@@ -1,4 +1,5 @@
-"""Records assignment 3, XOR (the batched sigmoid 2-2-1 network). Runs inside the calls.
+"""Records assignment 3, XOR (the batched sigmoid 2-2-1 network).
+Runs in the grader: the learner's functions are called through `calls` (in the sandboxed host when grading).
 
 Notebook layout: X (n, 2), Y (n, 1); W1 (2, 2), b1 (2,), W2 (2, 1), b2 (1,).
 """
@@ -7,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.sandboxed import calls, points
-from autograder.sandboxed.points import NETS
+from autograder.recording import calls, points
+from autograder.recording.points import NETS
 
 NAMES = ("W1", "b1", "W2", "b2")
 
@@ -80,8 +81,18 @@ def _copy(params):
     return {k: np.array(v, dtype=np.float64, copy=True) for k, v in params.items()}
 
 
-def _changed(before: dict, after: dict) -> list[str]:
-    return [k for k in NAMES if not np.array_equal(before[k], np.asarray(after[k]))]
+def _changed(before: dict, after) -> list[str]:
+    """The parameters changed in place (`after` None: not readable back, which says nothing)."""
+    if not isinstance(after, dict):
+        return []
+    return [k for k in NAMES if k in after and not _same(before[k], after[k])]
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    except (TypeError, ValueError):
+        return False
 
 
 def record(exercise: str, namespace: dict, standins: dict) -> dict:
@@ -98,8 +109,8 @@ def record(exercise: str, namespace: dict, standins: dict) -> dict:
     elif exercise in LAYER_PARAMS:
         for c in cases(exercise):
             Y_hat, cache = standins["xor_forward"].forward(c["X"], c["params"])
-            given = _copy(c["params"])
-            result = call(c["Y"].copy(), Y_hat, {k: v.copy() for k, v in cache.items()}, given)
+            result = call(c["Y"].copy(), Y_hat, {k: v.copy() for k, v in cache.items()}, _copy(c["params"]), after=(3,))
+            given = result.pop("_after", [None])[0]
             recorded.append({**plain(c), **result, "mutated": _changed(c["params"], given)})
     else:
         rng = points.rng_for("xor", exercise)

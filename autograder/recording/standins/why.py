@@ -6,7 +6,7 @@ NEEDS = ("two_layer_backward", "layers_model")
 try:
     two_layer_backward, layers_model  # noqa: B018  (provided by the sandbox runner)
 except NameError:
-    from autograder.sandboxed.standins import layers_model, two_layer_backward
+    from autograder.recording.standins import layers_model, two_layer_backward
 
 
 def sgd_epoch(X, y, params, lr):

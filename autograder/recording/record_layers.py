@@ -1,13 +1,13 @@
 """Records assignment 4, the general backward pass (layer pieces, composition, gradient checker).
-Runs inside the sandbox, beside learner code.
+Runs in the grader: the learner's functions are called through `calls` (in the sandboxed host when grading).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from autograder.sandboxed import calls
-from autograder.sandboxed.points import rng_for
+from autograder.recording import calls
+from autograder.recording.points import rng_for
 
 KINDS = ("linear", "sigmoid", "tanh", "relu")
 
@@ -52,25 +52,20 @@ FUNCTIONS = {"dense": ("dense_forward", "dense_backward"), "activations": ("acti
 
 
 class _Keeping:
-    """A calls.Caller that also keeps the raw return value: the learner's own cache, which is
-    handed on to the learner's backward."""
+    """A calls.Caller whose calls keep what the learner's function returned: its own cache, handed on
+    to the learner's backward as it is (in grading it never leaves the sandboxed host)."""
 
     def __init__(self, fn, seconds: float = calls.CALL_SECONDS) -> None:
-        self.value = None
-
-        def keep(*args):
-            self.value = fn(*args)
-            return self.value
-
-        self.caller = calls.Caller(keep, seconds)
+        self.caller = calls.Caller(fn, seconds)
 
     def __call__(self, *args) -> tuple[dict, object]:
-        self.value = None
-        return self.caller(*args), self.value
+        record = self.caller(*args, keep=True)
+        return record, record.pop("_kept", None)
 
 
-def _second(value):
-    return value[1] if isinstance(value, tuple) and len(value) == 2 else None
+def _second(kept):
+    """The cache of a (value, cache) pair the learner returned, or None."""
+    return calls.kept_item(kept, 1)
 
 
 def _record_dense(fns, rng):
@@ -128,26 +123,48 @@ def _record_model(fns, rng, namespace, standins):
     return cases
 
 
+def _loss(model, net):
+    """A new loss function of the network's parameters: one per call, so a checker cannot tell two
+    calls apart by the function it is handed (in grading: evaluated here, by value)."""
+    X, Y, acts, loss_kind = net["X"], net["Y"], net["activations"], net["loss"]
+
+    def loss(p):
+        return model.full_loss(X, Y, {k: np.asarray(v, dtype=np.float64) for k, v in p.items()}, acts, loss_kind)
+
+    return loss
+
+
+# The checker sees, per network, the right gradients and two wrong sets, in an order that differs
+# between networks (never right first in the first): a checker that takes its first call for the
+# truth, or otherwise remembers instead of computing, reports the wrong verdicts.
+CHECK_ORDERS = (("wrong", "right", "wrong_b"), ("right", "wrong_b", "wrong"))
+
+
+def _wrong_sets(right: dict) -> tuple[dict, dict]:
+    wrong = {k: v.copy() for k, v in right.items()}
+    wrong["W1"] = wrong["W1"] * 2.0  # a missing-½-style slip
+    wrong["b2"][0] += 0.5 * (abs(wrong["b2"][0]) + 0.1)  # one entry off
+    wrong_b = {k: v.copy() for k, v in right.items()}
+    wrong_b["W2"] = -wrong_b["W2"]  # a sign flip
+    wrong_b["b1"][-1] -= 0.5 * (abs(wrong_b["b1"][-1]) + 0.1)  # one entry off
+    return wrong, wrong_b
+
+
 def _record_gradient_check(fns, rng, standins):
     model = standins["layers_model"]
     numerical, check = calls.Caller(fns[0]), calls.Caller(fns[1])
     cases = []
-    for depth, hidden in ((2, "tanh"), (3, "sigmoid")):
+    for (depth, hidden), order in zip(((2, "tanh"), (3, "sigmoid")), CHECK_ORDERS, strict=True):
         net = random_network(rng, depth, hidden)
-        X, Y, acts, loss_kind = net["X"], net["Y"], net["activations"], net["loss"]
-
-        def f(p, X=X, Y=Y, acts=acts, loss_kind=loss_kind):
-            return model.full_loss(X, Y, {k: np.asarray(v, dtype=np.float64) for k, v in p.items()}, acts, loss_kind)
-
-        right = model.gradients(X, Y, net["params"], acts, loss_kind)
-        wrong = {k: v.copy() for k, v in right.items()}
-        wrong["W1"] = wrong["W1"] * 2.0  # a missing-½-style slip
-        wrong["b2"] = wrong["b2"].copy()
-        wrong["b2"][0] += 0.5 * (abs(wrong["b2"][0]) + 0.1)  # one entry off
+        right = model.gradients(net["X"], net["Y"], net["params"], net["activations"], net["loss"])
+        wrong, wrong_b = _wrong_sets(right)
+        given = {"right": right, "wrong": wrong, "wrong_b": wrong_b}
         case = {**plain(net), "right": plain(right), "wrong": plain(wrong), "bad": ["W1", "b2"],
-                "numerical": numerical(f, arrays(net["params"])),
-                "check_right": check(f, arrays(net["params"]), {k: v.copy() for k, v in right.items()}),
-                "check_wrong": check(f, arrays(net["params"]), {k: v.copy() for k, v in wrong.items()})}
+                "wrong_b": plain(wrong_b), "bad_b": ["W2", "b1"], "order": list(order),
+                "numerical": numerical(_loss(model, net), arrays(net["params"]))}
+        for which in order:
+            case[f"check_{which}"] = check(_loss(model, net), arrays(net["params"]),
+                                           {k: v.copy() for k, v in given[which].items()})
         cases.append(case)
     return cases
 

@@ -1,5 +1,6 @@
 """Records the 2-2-1 assignments (regression, classification): what each graded exercise calls in
-the learner's notebook, and at which hidden points. Runs inside the sandbox, beside learner code.
+the learner's notebook, and at which hidden points.
+Runs in the grader: the learner's functions are called through `calls` (in the sandboxed host when grading).
 """
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder.sandboxed import calls, points
-from autograder.sandboxed.datasets import DATASETS
-from autograder.sandboxed.points import NETS, Params, Shape
+from autograder.recording import calls, points
+from autograder.recording.datasets import DATASETS
+from autograder.recording.points import NETS, Params, Shape
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
 
@@ -76,8 +77,19 @@ def copy_params(params: Params) -> Params:
     return {k: np.array(params[k], dtype=np.float64, copy=True) for k in PARAM_NAMES}
 
 
-def _mutated(before: Params, after: Params) -> list[str]:
-    return [k for k in PARAM_NAMES if not np.array_equal(np.asarray(before[k]), np.asarray(after[k]))]
+def _mutated(before: Params, after) -> list[str]:
+    """The parameters a call changed in place (`after`: what it left in its argument; None when that
+    could not be read back, which says nothing)."""
+    if not isinstance(after, dict):
+        return []
+    return [k for k in PARAM_NAMES if k in after and not _same(before[k], after[k])]
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    except (TypeError, ValueError):
+        return False
 
 
 def _call_forward(fn, net, exercise):
@@ -93,8 +105,8 @@ def _call_backward(fn, net, exercise, standins):
     fn, cases = calls.Caller(fn), []
     for x, y, p in _cases(net, exercise):
         y_hat, cache = forward(net.name, x, p)
-        given = copy_params(p)
-        result = fn(y, y_hat, {k: np.copy(v) for k, v in cache.items()}, given)
+        result = fn(y, y_hat, {k: np.copy(v) for k, v in cache.items()}, copy_params(p), after=(3,))
+        given = result.pop("_after", [None])[0]
         cases.append({"x": x.tolist(), "y": y, "params": plain_params(p), **result,
                       "mutated": _mutated(p, given)})
     return cases
@@ -106,8 +118,8 @@ def _call_update(fn, net, exercise):
     for _ in range(3):
         p, g = points.params(rng, net), points.params(rng, net, scale=3.0)
         lr = float(rng.uniform(0.01, 0.5))
-        p_in, g_in = copy_params(p), copy_params(g)
-        result = fn(p_in, g_in, lr)
+        result = fn(copy_params(p), copy_params(g), lr, after=(0, 1))
+        p_in, g_in = result.pop("_after", [None, None])
         cases.append({"params": plain_params(p), "grads": plain_params(g), "lr": lr, **result,
                       "mutated": _mutated(p, p_in) + [f"grads[{k!r}]" for k in _mutated(g, g_in)]})
     return cases

@@ -209,6 +209,14 @@ def test_checker_passes_right_gradients(probe):
 @pytest.mark.exercise("gradient_check")
 def test_checker_flags_wrong_gradients(probe):
     for c in judge.cases(probe):
+        if "check_wrong_b" in c:  # a second wrong set, checked in another order (a checker must compute, not remember)
+            errors = _errors(c["check_wrong_b"], "gradient_check", c["right"])
+            missed = [k for k in c["bad_b"] if not errors[k] > 1e-2]
+            false = [k for k in c["right"] if k not in c["bad_b"] and not errors[k] < 1e-5]
+            if missed or false:
+                raise AssertionError(f"gradient_check was given wrong gradients for {c['bad_b']} (W2 with its sign "
+                                     f"flipped, one entry of b1 off): it reported {errors}. Wrong ones need errors above "
+                                     "1e-2, right ones below 1e-5.")
         errors = _errors(c["check_wrong"], "gradient_check", c["right"])
         missed = [k for k in c["bad"] if not errors[k] > 1e-2]
         false = [k for k in c["right"] if k not in c["bad"] and not errors[k] < 1e-5]

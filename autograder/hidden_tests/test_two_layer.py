@@ -158,8 +158,11 @@ def test_update_values(probe):
 
 @pytest.mark.exercise("update")
 def test_update_returns_new_arrays(probe):
+    net = net_of(probe)
     for case in judge.cases(probe):
-        judge.returned(case, "update")  # no credit for leaving inputs alone by not running
+        returned = judge.returned(case, "update")  # no credit for leaving inputs alone by not running
+        for name in PARAM_NAMES:  # nor by returning something that is not the new parameters
+            judge.as_array(judge.field(returned, name, "The dict update returns"), name, oracle.shapes(net)[name])
         if case.get("mutated"):
             raise AssertionError(
                 f"update() changed its input {case['mutated'][0]} in place; return new arrays and leave the "

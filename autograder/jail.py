@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder import isolation
 from autograder.recording import session
 from autograder.recording.remote import LearnerHost
 from autograder.sandboxed import values
@@ -117,15 +118,16 @@ RUNNER = "from autograder.sandboxed.run import main; main()"
 ZYGOTE = "from autograder.sandboxed.warm import serve; serve"  # called with the modules to preload
 
 
-def command(limits: Limits, entry: str = RUNNER) -> list[str]:
+LEARNER_UID = isolation.SandboxIdentity.INSIDE_UID  # what learner code becomes inside, as root (host uid: per sandbox)
+
+
+def command(limits: Limits, entry: str = RUNNER, isolated: list[str] = ()) -> list[str]:
+    """bubblewrap's command line. `isolated`: the user namespace and seccomp arguments (`Isolation`)."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxUnavailable("bubblewrap (bwrap) is not installed: `apt-get install bubblewrap` (Debian/Ubuntu)")
-    root = os.getuid() == 0
     cmd = [bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-           "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv"]
-    # As root, no user namespace: the runner drops to nobody itself, so the process limit counts.
-    cmd += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] if root else ["--unshare-user"]
+           "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv", *isolated]
     # /tmp first: a Python installation under /tmp (a CI clone's venv) is then mounted on top of it.
     cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp",
             "--perms", "1777", "--size", str(limits.scratch_bytes), "--tmpfs", "/scratch"]
@@ -141,8 +143,61 @@ def command(limits: Limits, entry: str = RUNNER) -> list[str]:
     return cmd
 
 
-def _limit(limits: Limits):
+class Isolation:
+    """What sets one sandbox apart from the host and from every other sandbox, as root too:
+    - a user namespace of its own: as root (`isolation.SandboxIdentity`) its learner processes run as a
+      host uid no other live sandbox has; otherwise bubblewrap's namespace, which maps only our uid;
+    - a seccomp filter (`sandboxed/confine.py`): no kernel keyrings, ptrace, process_vm_*, bpf,
+      perf_event_open, userfaultfd, io_uring, mount or setns, for the whole sandbox; each notebook's
+      process adds the strict one (no unshare) after it took a fresh IPC namespace;
+    - as root with writable cgroups (`isolation.CpuGroup`): one CPU at most for its whole process tree,
+      a process cap, and its CPU time counted across the tree, exited processes included.
+    The zygote keeps CAP_SYS_ADMIN (for each notebook's IPC namespace), and as root CAP_SETUID and
+    CAP_SETGID (to become the learner uid), inside its own user namespace only."""
+
+    MODE_VARIABLE = "BACKPROP_SANDBOX_MODE"  # "userns": as root too, bubblewrap's own one-uid namespace (tests)
+
+    def __init__(self, limits: Limits) -> None:
+        per_uid = os.getuid() == 0 and os.environ.get(self.MODE_VARIABLE, "") != "userns"
+        self.identity = isolation.SandboxIdentity() if per_uid else None
+        self.group = isolation.CpuGroup(pids_max=limits.processes + 16) \
+            if self.identity is not None and isolation.CpuGroup.available() else None
+        self.seccomp = isolation.seccomp_file(strict=False)
+        self.learner_uid = LEARNER_UID if self.identity is not None else None
+
+    def args(self) -> list[str]:
+        caps = ["--cap-drop", "ALL", "--cap-add", "CAP_SYS_ADMIN"]
+        if self.identity is not None:
+            return [*self.identity.bwrap_args(), *caps, "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+                    "--seccomp", str(self.seccomp)]
+        return ["--unshare-user", "--uid", "0", "--gid", "0", *caps, "--seccomp", str(self.seccomp)]
+
+    @property
+    def pass_fds(self) -> tuple[int, ...]:
+        return (self.seccomp, *(self.identity.pass_fds if self.identity else ()))
+
+    def started(self) -> None:
+        """bubblewrap has read its filter: the descriptor is no longer needed here."""
+        if self.seccomp is not None:
+            os.close(self.seccomp)
+            self.seccomp = None
+
+    def cpu_seconds(self) -> float | None:
+        return self.group.cpu_seconds() if self.group is not None else None
+
+    def close(self) -> None:
+        """After the sandbox's processes are gone: anything left in its group is killed, its uid freed."""
+        self.started()
+        if self.group is not None:
+            self.group.close()
+        if self.identity is not None:
+            self.identity.close()
+
+
+def _limit(limits: Limits, group=None):
     def apply() -> None:
+        if group is not None:
+            group.enter_fn()()
         for which, value in ((resource.RLIMIT_AS, limits.memory_bytes), (resource.RLIMIT_CPU, limits.cpu_seconds),
                              (resource.RLIMIT_NPROC, limits.processes), (resource.RLIMIT_FSIZE, limits.file_bytes),
                              (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, 256)):
@@ -153,12 +208,18 @@ def _limit(limits: Limits):
 def check(limits: Limits | None = None) -> None:
     """Raise SandboxUnavailable with the reason and the fix if bubblewrap cannot run here."""
     limits = limits or Limits()
-    cmd = command(limits)
-    probe = cmd[: cmd.index("--") + 1] + ["/bin/true"]
+    isolated = None
     try:
-        done = subprocess.run(probe, capture_output=True, timeout=30, preexec_fn=_limit(limits), check=False)
+        isolated = Isolation(limits)
+        cmd = command(limits, isolated=isolated.args())
+        probe = cmd[: cmd.index("--") + 1] + ["/bin/true"]
+        done = subprocess.run(probe, capture_output=True, timeout=30, preexec_fn=_limit(limits), check=False,
+                              pass_fds=isolated.pass_fds)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SandboxUnavailable(f"bubblewrap could not start: {exc}") from None
+    finally:
+        if isolated is not None:
+            isolated.close()
     if done.returncode != 0:
         reason = done.stderr.decode(errors="replace").strip().splitlines()
         raise SandboxUnavailable(
@@ -270,17 +331,28 @@ class WarmSandbox:
         self.known = known if len(repr(known).encode()) <= self.KNOWN_BYTES else ()  # a speed-up only
         self.proc: subprocess.Popen | None = None
         self.control: _Control | None = None
+        self.isolation: Isolation | None = None
         self.recordings = 0
         self.restarts = 0
 
     def _start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            self.proc = subprocess.Popen(command(self.limits, f"{ZYGOTE}({self.preload!r}, {self.known!r})"), stdin=theirs,
+            self.isolation = Isolation(self.limits)
+            entry = f"{ZYGOTE}({self.preload!r}, {self.known!r}, {self.isolation.learner_uid!r})"
+            self.proc = subprocess.Popen(command(self.limits, entry, self.isolation.args()), stdin=theirs,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                         preexec_fn=_limit(self.limits), start_new_session=True)
+                                         preexec_fn=_limit(self.limits, self.isolation.group), start_new_session=True,
+                                         pass_fds=self.isolation.pass_fds)
+        except OSError as exc:
+            ours.close()
+            if self.isolation is not None:
+                self.isolation.close()
+                self.isolation = None
+            raise SandboxUnavailable(f"bubblewrap could not start: {exc}") from None
         finally:
             theirs.close()
+        self.isolation.started()
         self.control = _Control(ours)
         if not self._wait_ready(self.START_SECONDS):
             self.close()
@@ -339,7 +411,9 @@ class WarmSandbox:
             self.proc.wait()
         if self.control is not None:
             self.control.socket.close()
-        self.proc, self.control = None, None
+        if self.isolation is not None:
+            self.isolation.close()
+        self.proc, self.control, self.isolation = None, None, None
 
     def __enter__(self) -> WarmSandbox:
         return self
@@ -363,8 +437,11 @@ class WarmSandbox:
         job_w, out_r = pipes
         started = time.monotonic()
         ran = {"messages": [], "stopped": None}
+        counted = self.isolation.cpu_seconds() if self.isolation is not None else None
+        cpu_used = (lambda: self.isolation.cpu_seconds() - counted) if counted is not None else None
         host = LearnerHost(lambda data: _write_all(job_w, data), out_r, self.limits.wall_seconds, self.limits.output_bytes,
-                           control=self.control, why_exited=lambda code: _why_it_died(code, self.limits))
+                           cpu_seconds=self.limits.cpu_seconds, cpu_used=cpu_used, control=self.control,
+                           why_exited=lambda code: _why_it_died(code, self.limits))
         try:
             ran = session.record_notebook(job, host)
         finally:

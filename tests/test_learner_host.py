@@ -244,3 +244,92 @@ def test_values_cross_exactly_and_hostile_ones_are_refused():
                     b'{"$a": "float64", "shape": [2], "data": ["x", 1]}', b'{"$zz": 1}', b"\xff"):
         with pytest.raises(values.Unpackable):
             values.unpack(values.loads(hostile))
+
+
+def _solution_code() -> str:
+    """The regression solution's own function cells: what a writer would carry to a classmate."""
+    import nbformat
+
+    nb = nbformat.read(notebook_grading.Path(__file__).resolve().parent.parent / "source" / "regression" /
+                       "regression.ipynb", as_version=4)
+    return "\n\n".join(c.source for c in nb.cells if c.cell_type == "code" and "BEGIN SOLUTION" in c.source)
+
+
+CARRIERS = {
+    "keyring": (  # add_key on the user keyring / keyctl search + read (x86_64: 248, 250)
+        '''
+import ctypes
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall(248, b"user", b"backprop-carry", PAYLOAD, len(PAYLOAD), -4)
+''', '''
+import ctypes
+_libc = ctypes.CDLL(None, use_errno=True)
+_key = _libc.syscall(250, 10, -4, b"user", b"backprop-carry", 0)
+if _key > 0:
+    _buf = ctypes.create_string_buffer(65536)
+    _n = _libc.syscall(250, 11, _key, _buf, 65536)
+    exec(_buf.raw[:_n].decode(), globals())
+'''),
+    "message queue": (  # a POSIX message queue, which outlives its writer
+        '''
+import ctypes, os
+_rt = ctypes.CDLL("librt.so.1", use_errno=True)
+_q = _rt.mq_open(b"/backprop-carry", os.O_CREAT | os.O_RDWR, 0o666, None)
+_rt.mq_send(_q, PAYLOAD, len(PAYLOAD), 0)
+''', '''
+import ctypes, os
+_rt = ctypes.CDLL("librt.so.1", use_errno=True)
+_q = _rt.mq_open(b"/backprop-carry", os.O_RDONLY | os.O_NONBLOCK, 0, None)
+if _q >= 0:
+    _buf = ctypes.create_string_buffer(1 << 20)
+    _n = _rt.mq_receive(_q, _buf, 1 << 20, None)
+    if _n > 0:
+        exec(_buf.raw[:_n].decode(), globals())
+'''),
+    "shared memory": (  # a System V segment, which outlives its writer
+        '''
+import ctypes
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.shmat.restype = ctypes.c_void_p
+_id = _libc.shmget(0x5EED, 65536, 0o1666)
+_at = _libc.shmat(_id, None, 0)
+if _at not in (None, ctypes.c_void_p(-1).value):
+    ctypes.memmove(_at, PAYLOAD + b"\\0", len(PAYLOAD) + 1)
+''', '''
+import ctypes
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.shmat.restype = ctypes.c_void_p
+_id = _libc.shmget(0x5EED, 0, 0)
+if _id >= 0:
+    _at = _libc.shmat(_id, None, 0)
+    if _at not in (None, ctypes.c_void_p(-1).value):
+        exec(ctypes.string_at(_at).decode(), globals())
+'''),
+}
+
+
+@pytest.mark.parametrize("carrier", sorted(CARRIERS))
+@pytest.mark.parametrize("where", ["same warm sandbox", "another sandbox"])
+def test_nothing_a_notebook_leaves_in_the_kernel_reaches_a_classmate(course, carrier, where):
+    """A learner with the right answers stores them in a kernel object; a classmate whose notebook is
+    the untouched release reads them back and defines every function from them. Graded after the
+    writer, in the same warm sandbox or in another, the reader must get nothing."""
+    write, read = CARRIERS[carrier]
+    writer = appended(f"PAYLOAD = {_solution_code().encode()!r}\n" + write)
+
+    def empty(cell: str):
+        """A notebook whose solution cells are empty (nothing of the learner's own), and `cell`."""
+        nb = notebook()
+        for c in nb.cells:
+            if c.cell_type == "code" and "BEGIN SOLUTION" in c.source:
+                c.source = ""
+        nb.cells.append(new_code_cell(cell))
+        return nb
+
+    reader = empty(read)
+    control = empty(f"exec({_solution_code()!r}, globals())")  # the reader's way of defining them works
+    with jail.WarmSandbox(known=RELEASED) as first, jail.WarmSandbox(known=RELEASED) as second:
+        assert scores(grade(course, writer, "writer", first)) == FULL
+        later = first if where == "same warm sandbox" else second
+        assert sum(scores(grade(course, reader, "reader", later)).values()) == 0.0
+        assert scores(grade(course, control, "control", later)) == FULL

@@ -34,7 +34,7 @@ import stat
 import sys
 import time
 
-from autograder.sandboxed import run
+from autograder.sandboxed import confine, run
 
 PR_SET_DUMPABLE = 4
 GONE_SECONDS = 2.0
@@ -153,15 +153,17 @@ def _clean(snapshot: dict[str, dict[str, tuple]], keep: set[int]) -> str | None:
     return None
 
 
-def _clean_as_nobody(snapshot: dict[str, dict[str, tuple]]) -> str | None:
-    """As root: a helper that becomes the children's user kills them and cleans (root here has no
-    right to signal them or to enter their folders, on purpose)."""
+def _clean_as(uid: int, snapshot: dict[str, dict[str, tuple]]) -> str | None:
+    """As root: a helper that becomes the children's user kills them and cleans (the zygote has no
+    right to signal them, on purpose: they cannot signal it either)."""
     reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(reader)
-            _drop_root()
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
             problem = _clean(snapshot, {os.getpid(), os.getppid()})
             os.write(writer, (problem or "").encode()[:500])
         finally:
@@ -175,16 +177,15 @@ def _clean_as_nobody(snapshot: dict[str, dict[str, tuple]]) -> str | None:
     return problem or None
 
 
-NOBODY = 65534
-
-
-def _drop_root() -> None:
-    """As root (the grader runs as root, so bubblewrap made no user namespace), become nobody:
-    the process limit then applies and no file outside the scratch folder is writable."""
-    if os.getuid() == 0:
-        os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
+def _close_inherited(keep: set[int]) -> None:
+    """Close every descriptor bubblewrap let through but ours (it keeps the user namespace's open)."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass  # (the listing's own descriptor, already gone)
 
 
 def _reap() -> None:
@@ -197,7 +198,7 @@ def _reap() -> None:
             return
 
 
-def _child(control: socket.socket, fds: list[int]) -> None:
+def _child(control: socket.socket, fds: list[int], learner_uid: int | None) -> None:
     """In the fork: the job's pipes become stdin and stdout, then exactly what a fresh sandbox runs
     (and the exit status a fresh sandbox's Python would have: 1 if the runner itself failed)."""
     code = 1
@@ -210,7 +211,7 @@ def _child(control: socket.socket, fds: list[int]) -> None:
         import numpy as np
 
         np.random.seed()  # as a fresh process: learner code calling np.random unseeded gets its own draws
-        _drop_root()
+        confine.new_notebook_namespace(learner_uid)  # its own IPC namespace, no privilege, the strict filter
         run.main()
         code = 0
     except BaseException:  # noqa: BLE001  (whatever happens, the fork never returns into the zygote's loop)
@@ -219,7 +220,7 @@ def _child(control: socket.socket, fds: list[int]) -> None:
         os._exit(code)
 
 
-def serve(preload: tuple[str, ...] = (), known: tuple[str, ...] = ()) -> None:
+def serve(preload: tuple[str, ...] = (), known: tuple[str, ...] = (), learner_uid: int | None = None) -> None:
     """The zygote's loop: "run" (with two descriptors) forks a recording; "end" kills and cleans.
     `preload`: installed packages the assignment's notebook imports (sympy for the warm-up), imported
     here once rather than by every recording. `known`: the release's code cells (public), compiled
@@ -228,6 +229,7 @@ def serve(preload: tuple[str, ...] = (), known: tuple[str, ...] = ()) -> None:
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
+    _close_inherited(keep={control.fileno(), null})
     import numpy.random  # noqa: F401  (each recording seeds it: numpy imports it lazily, ≈ 13 ms a fork)
 
     for name in preload:
@@ -237,7 +239,6 @@ def serve(preload: tuple[str, ...] = (), known: tuple[str, ...] = ()) -> None:
             pass
     run.know(known)
     _not_dumpable()
-    as_root = os.getuid() == 0
     snapshot = {m: _entries(m) for m in _writable_mounts()}
 
     def say(message: dict) -> None:
@@ -261,7 +262,7 @@ def serve(preload: tuple[str, ...] = (), known: tuple[str, ...] = ()) -> None:
         if op == "run" and child is None and len(fds) == 2:
             child = os.fork()
             if child == 0:
-                _child(control, fds)
+                _child(control, fds, learner_uid)
             for fd in fds:
                 os.close(fd)
             pidfd = os.pidfd_open(child)
@@ -269,7 +270,7 @@ def serve(preload: tuple[str, ...] = (), known: tuple[str, ...] = ()) -> None:
         elif op == "end":
             for fd in fds:
                 os.close(fd)
-            problem = _clean_as_nobody(snapshot) if as_root else _clean(snapshot, {os.getpid()})
+            problem = _clean_as(learner_uid, snapshot) if learner_uid is not None else _clean(snapshot, {os.getpid()})
             if pidfd is not None:
                 os.close(pidfd)
                 child, pidfd = None, None

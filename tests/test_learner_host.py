@@ -6,6 +6,7 @@ matters, and checks what the hostile code found (no correct implementation, no s
 module), what it gained (nothing) and whom it harmed (no one)."""
 
 import json
+import os
 import textwrap
 
 import numpy as np
@@ -29,8 +30,19 @@ def course(tmp_path):
     return root
 
 
+@pytest.fixture(params=["per-uid", "userns"])
+def mode(request, monkeypatch):
+    """Both ways a sandbox gets its user namespace: as root, its own with a host uid of its own for
+    learner code; bubblewrap's own one-uid namespace (what a user without root gets)."""
+    if request.param == "userns":
+        monkeypatch.setenv(jail.Isolation.MODE_VARIABLE, "userns")
+    elif os.getuid() != 0:
+        pytest.skip("a host uid per sandbox needs root")
+    return request.param
+
+
 @pytest.fixture
-def warm():
+def warm(mode):
     with jail.WarmSandbox(known=RELEASED) as sandbox:
         yield sandbox
 
@@ -90,7 +102,7 @@ WALKER = textwrap.dedent('''
 ''')
 
 
-def test_a_frame_and_object_walker_finds_no_answer_no_seed_and_no_grader_module(course):
+def test_a_frame_and_object_walker_finds_no_answer_no_seed_and_no_grader_module(course, mode):
     """While `train` is recorded, the correct forward/backward/update are offered to it: the learner's
     process holds them only as proxies that ask the grader for a value. It walks every frame and
     every object: no stand-in source, no grader module but the host's, no seed."""
@@ -310,7 +322,7 @@ if _id >= 0:
 
 @pytest.mark.parametrize("carrier", sorted(CARRIERS))
 @pytest.mark.parametrize("where", ["same warm sandbox", "another sandbox"])
-def test_nothing_a_notebook_leaves_in_the_kernel_reaches_a_classmate(course, carrier, where):
+def test_nothing_a_notebook_leaves_in_the_kernel_reaches_a_classmate(course, mode, carrier, where):
     """A learner with the right answers stores them in a kernel object; a classmate whose notebook is
     the untouched release reads them back and defines every function from them. Graded after the
     writer, in the same warm sandbox or in another, the reader must get nothing."""

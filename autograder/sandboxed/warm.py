@@ -6,17 +6,18 @@ fresh fork of a process that has already imported Python's and numpy's modules.
 Starting Python and importing numpy costs ≈ 0.15 s, five times what recording a notebook costs;
 a fork costs a few milliseconds. The zygote (this process) never runs learner code and never sees a
 job: the grader sends it, over its control socket (stdin), only "run" with two new pipe ends, and
-"end". For "run" it forks a child that reads its job from the first pipe and writes its records to
-the second (`run.main`, exactly as in a fresh sandbox) and says "started"; the grader holds the other ends, so nothing
-a child leaves behind can reach a later child's pipes. For "end" it restores the sandbox before it
-answers "ready":
+"end". For "run" it forks a child that takes a fresh IPC namespace, drops every privilege (as root:
+becomes the learner uid, a host uid of this sandbox's own) and adds the strict seccomp filter
+(`confine.new_notebook_namespace`), then serves the notebook as the learner host on those pipes
+(`run.main`), and says "started"; the grader holds the other ends, so nothing a child leaves behind
+can reach a later child's pipes. For "end" it restores the sandbox before it answers "ready":
 - every process but itself is killed (`kill(-1)`; as root the zygote forks a helper that becomes
-  nobody, the children's user, to do it) and it waits until none is left;
+  the learner uid to do it: the zygote itself may not signal them, nor they it) and it waits until
+  none is left;
 - every writable mount (the scratch folder, /tmp, and whatever else is writable) is put back as it
   was when the zygote started: entries created since are removed, and a changed or missing original
   entry, or a System V IPC object left behind, makes the answer "not ready";
-- the zygote is not dumpable, so a child (the same user, without the root-mode split) can neither
-  trace it nor open its descriptors through /proc.
+- the zygote is not dumpable, so a child can neither trace it nor open its descriptors through /proc.
 Whenever the answer is not "ready", or does not come in time, the grader kills this sandbox and
 starts a new one: a child can break its own recording, never a later one's.
 """

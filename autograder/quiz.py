@@ -108,7 +108,7 @@ def _kind_check(q: Question, var: str) -> str:
 
 
 def helper_source() -> str:
-    """`quiz_variants.py`: the draw of `autograder/sandboxed/variants.py`, verbatim, with the banks'
+    """`quiz_variants.py`: the draw of `autograder/recording/variants.py`, verbatim, with the banks'
     question templates and parameter choices filled in (no answers, no solution code)."""
     text = inspect.getsource(variants)
     questions = {q.id: {"ask": q.ask, "names": list(q.params)} for q in computable()}

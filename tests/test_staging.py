@@ -1,4 +1,4 @@
-"""Only the grader's own copy of regular files reaches a sandbox.
+"""Only the grader's own copy of regular files reaches a sandbox, and collect never copies a link's target.
 
 A learner's submission folder holds a symbolic link to the course secret, hard links to the secret and
 to the gradebook, and a symbolic link to a classmate's notebook, and the learner's code tries to print
@@ -154,6 +154,50 @@ def test_a_notebook_that_is_a_link_to_a_classmate_s_is_not_graded(doors):
     assert score == 0.0
     assert seen["nbgrader autograde"]["pia"][2] == FULL
     assert seen["backprop-course autograde"]["sly"][:2] == (None, None)
+
+
+@pytest.mark.slow
+def test_collect_copies_no_planted_link_target(tmp_path):
+    """Links a learner plants in the world-writable inbound folder: inside a real submission (to a file
+    outside, to a folder of the course, a hard link) and as a whole fake submission (a link to a folder
+    outside). `nbgrader collect` with the course's configuration copies none of their targets, still
+    collects the real files, and logs what it left out."""
+    course = Course.create(tmp_path / "course")
+    inbound = course.exchange / "backprop" / "inbound"
+    inbound.mkdir(parents=True)
+    inbound.chmod(0o2733)  # as release_assignment makes it: anyone may write, no one but the instructor list
+    # mal's submission as `nbgrader submit` lays it out (the student-side commands cost ≈ 6 s each)
+    submission = inbound / "mal+regression+2030-01-01 10:00:00.000000 UTC+AbCdEfGhIjKl"
+    submission.mkdir()
+    for name in (f"{ASSIGNMENT}.ipynb", "test_notebook.py"):
+        shutil.copy(REPO / "release" / ASSIGNMENT / name, submission / name)
+    (submission / "timestamp.txt").write_text("2030-01-01 10:00:00.000000 UTC")
+    submission.chmod(0o777)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "target.txt").write_text("OUTSIDE-TARGET-CONTENT\n")
+    (outside / f"{ASSIGNMENT}.ipynb").write_text("OUTSIDE-NOTEBOOK")
+    (outside / "hard.txt").write_text("OUTSIDE-HARD-CONTENT\n")
+    (submission / "planted.txt").symlink_to(outside / "target.txt")
+    (submission / "linked_dir").symlink_to(course.root / "source")
+    os.link(outside / "hard.txt", submission / "hard.txt")
+    fake = inbound / (submission.name.replace("mal+", "eve+", 1))
+    fake.symlink_to(outside, target_is_directory=True)
+
+    log = course.run("collect", ASSIGNMENT)
+
+    collected = course.root / "submitted" / "mal" / ASSIGNMENT
+    names = {p.relative_to(collected).as_posix() for p in collected.rglob("*")}
+    assert {f"{ASSIGNMENT}.ipynb", "test_notebook.py", "timestamp.txt"} <= names, names
+    assert not {"planted.txt", "hard.txt", "linked_dir"} & names, names
+    for path in collected.rglob("*"):
+        assert not path.is_symlink()
+        if path.is_file():
+            assert b"OUTSIDE-" not in path.read_bytes(), path
+    assert json.loads((collected / f"{ASSIGNMENT}.ipynb").read_text())["cells"]  # the real notebook, whole
+    assert not (course.root / "submitted" / "eve").exists()
+    for what in ("planted.txt: a symbolic link", "linked_dir: a symbolic link", "hard.txt: a hard link", "eve+"):
+        assert what in log, log
 
 
 def test_stage_refuses_links_and_special_files_anywhere_and_follows_none(tmp_path):

@@ -14,6 +14,10 @@ c.CourseDirectory.root = str(Path(__file__).resolve().parent)
 c.CourseDirectory.course_id = "backprop"
 c.CourseDirectory.solution_directory = "solutions"
 
+# The exchange's inbound folder is writable by every learner: collect copies only regular files with one
+# link and follows no link (nbgrader's copies a planted link's target into submitted/).
+c.ExchangeFactory.collect = "autograder.exchange.SafeCollect"
+
 # Learner code is untrusted: a cell that runs too long is interrupted and scores 0, and
 # grading goes on with the next cell and the next student.
 c.Execute.timeout = 15

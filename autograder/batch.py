@@ -40,7 +40,7 @@ import nbformat
 from tqdm import tqdm
 from traitlets.config.loader import PyFileConfigLoader
 
-from autograder import jail, nbgrader_speedups, nbgrader_steps, notebook_grading, results
+from autograder import jail, nbgrader_speedups, nbgrader_steps, notebook_grading, results, staging
 from autograder.sandboxed.run import CELL_SECONDS
 
 DONE = ".backprop-grader/done"
@@ -128,22 +128,23 @@ def _grade_chunk(jobs: list[Job], write: bool) -> tuple[list[tuple[str, str, flo
             if prepared is None:
                 done.append((job.student, name, time.monotonic() - started, None))
                 continue
-            stored, wanted, recording, cells = prepared
+            stored, wanted, recording, cells, notes = prepared
             warm = jail.warm_sandbox(_imported(job.root, job.assignment), _released_cells(job.root, job.assignment))
             ran = notebook_grading.record(recording, sandbox=job.sandbox, warm=warm)
-            pending.append((job, stored, wanted, recording, cells, ran, time.monotonic() - started))
+            pending.append((job, stored, wanted, recording, cells, ran, notes, time.monotonic() - started))
         except Exception as exc:  # noqa: BLE001  (one broken submission never stops the batch)
             done.append((job.student, name, time.monotonic() - started, f"{type(exc).__name__}: {exc}"))
     started = time.monotonic()
     try:
-        outcomes = notebook_grading.judge_many([(recording, cells, ran) for _, _, _, recording, cells, ran, _ in pending])
+        outcomes = notebook_grading.judge_many([(recording, cells, ran) for _, _, _, recording, cells, ran, _, _ in pending])
     except Exception:  # noqa: BLE001  (the grader failed on one of them: judge each alone, so only it fails)
         outcomes = None
     share = (time.monotonic() - started) / max(len(pending), 1)
-    for k, (job, stored, wanted, recording, cells, ran, seconds) in enumerate(pending):
+    for k, (job, stored, wanted, recording, cells, ran, notes, seconds) in enumerate(pending):
         name = Path(job.notebook).stem
         try:
             outcome = outcomes[k] if outcomes is not None else notebook_grading.judge(recording, cells, ran)
+            outcome.notes = notes
             results.save(stored, wanted, outcome)
             done.append((job.student, name, seconds + share, None))
         except Exception as exc:  # noqa: BLE001
@@ -250,20 +251,23 @@ def expected_seconds(root: Path, job: Job) -> float:
 def _prepare(config, job: Job, sanitized: dict | None = None):
     """This machine's part before a cluster records: sanitize, stage, key. None if nothing is left
     to grade (a stored result for exactly this, or no test cell), else (result path, key, recording
-    job, test cells). With `sanitized`, the sanitized notebook is kept there (`_sanitize`)."""
+    job, test cells, notes for the feedback). With `sanitized`, the sanitized notebook is kept there
+    (`_sanitize`)."""
     root, path = Path(job.root), Path(job.notebook)
     nb = _sanitize(config, root, job.assignment, job.student, path, sanitized)
-    files = results.staged_files(root, job.assignment, path.parent)
-    stored, wanted, cached = results.lookup(root, nb, job.assignment, job.student, path.stem, files)
+    staged = staging.stage(root, job.assignment, path.parent)  # submitted/<student>/<assignment>/, as GradeInSandbox
+    if not staged.owns(path.stem):
+        staging.withhold(nb, path.stem)
+    stored, wanted, cached = results.lookup(root, nb, job.assignment, job.student, path.stem, staged)
     if cached is not None:
         return None
     secret = notebook_grading.course_secret(root)
-    recording, cells = notebook_grading.recording_job(nb, job.assignment, job.student, secret, files,
+    recording, cells = notebook_grading.recording_job(nb, job.assignment, job.student, secret, staged.files,
                                                       job.classmates)
     if not cells:
-        results.save(stored, wanted, notebook_grading.NotebookOutcome())
+        results.save(stored, wanted, notebook_grading.NotebookOutcome(notes=list(staged.refused)))
         return None
-    return stored, wanted, recording, cells
+    return stored, wanted, recording, cells, list(staged.refused)
 
 
 def _grade_on_cluster(address: str, config, todo: list[Job], summary: dict, bar, on_graded, writer) -> None:
@@ -290,14 +294,16 @@ def _grade_on_cluster(address: str, config, todo: list[Job], summary: dict, bar,
                 bar.update(1)
                 writer.graded(job.student)
                 continue
-            stored, wanted, recording, cells = prepared
+            stored, wanted, recording, cells, notes = prepared
             future = client.submit(cluster.grade_task, recording, [dataclasses.asdict(c) for c in cells], job.sandbox,
                                    key=f"grade-{job.assignment}-{name}-{wanted[:12]}", pure=False)
-            futures[future] = (job.student, name, stored, wanted)
+            futures[future] = (job.student, name, stored, wanted, notes)
         for future in completed(list(futures)):
-            student, name, stored, wanted = futures[future]
+            student, name, stored, wanted, notes = futures[future]
             try:
-                results.save(stored, wanted, cluster.outcome_from(future.result()))
+                outcome = cluster.outcome_from(future.result())
+                outcome.notes = notes
+                results.save(stored, wanted, outcome)
             except Exception as exc:  # noqa: BLE001
                 summary["problems"].append(f"{name}: the cluster could not grade it: {type(exc).__name__}: {exc}")
             summary["graded"] += 1
@@ -311,6 +317,9 @@ def _grade_on_cluster(address: str, config, todo: list[Job], summary: dict, bar,
 
 
 def submissions(root: Path, assignment: str, student: str | None) -> dict[str, list[Path]]:
+    """Each student's submitted notebooks of `assignment`, links left out (a linked notebook would share
+    its target's entry in `SanitizedAlready.done`; `nbgrader autograde` grades one as nothing, with a
+    note: `staging.withhold`)."""
     base = root / "submitted"
     out = {}
     for folder in sorted(base.glob(f"*/{assignment}")) if base.is_dir() else []:

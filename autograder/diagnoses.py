@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import jail, notebook_grading, quiz
+from autograder import notebook_grading, quiz, staging
 from autograder.corpus import ENTRIES, Entry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ def notebook_of(entry: Entry, root: Path = ROOT, student: str = "") -> nbformat.
 
 def grade(entry: Entry, root: Path = ROOT, sandbox: bool = True) -> Graded:
     """Grade one corpus entry as both doors would: recorded in the sandbox, judged here."""
-    files = jail.submission_files(root / "release" / entry.assignment, jail.Limits())
+    files = staging.course_files(root, entry.assignment)  # what both doors stage beside a submission
     student = "corpus-" + str(ENTRIES.index(entry))
     outcome = notebook_grading.grade_notebook(notebook_of(entry, root, student), entry.assignment, student, SECRET,
                                               sandbox=sandbox, files=files)

@@ -233,8 +233,9 @@ SKIPPED_DIRS = {".ipynb_checkpoints", "__pycache__", "feedback"}  # nbgrader's C
 
 
 def submission_files(folder: Path, limits: Limits) -> dict[str, str]:
-    """The submission's regular files but notebooks, base64: symlinks and special files are skipped,
-    never followed (os.walk does not enter linked folders; O_NOFOLLOW guards the open)."""
+    """A folder's regular files but notebooks, base64: symlinks, hard links and special files are
+    skipped, never followed (os.walk does not enter linked folders; O_NOFOLLOW guards the open). The
+    doors stage through `autograder.staging` instead (only the course's files; refusals noted)."""
     files, total = {}, 0
     for here, dirs, names in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
@@ -243,7 +244,7 @@ def submission_files(folder: Path, limits: Limits) -> dict[str, str]:
             if name.endswith((".ipynb", ".pyc")):
                 continue  # notebooks reach the sandbox as cells, after nbgrader restored the test cells
             info = path.lstat()
-            if not stat.S_ISREG(info.st_mode) or info.st_size > limits.file_bytes:
+            if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or info.st_size > limits.file_bytes:
                 continue
             total += info.st_size
             if total > limits.submission_bytes:

@@ -294,24 +294,43 @@ class GradeInSandbox(NbGraderPreprocessor):
     the hidden checks judge its recorded values in this process, and each test cell gets the
     feedback and the score (`notebook_grading`). No Jupyter kernel runs learner code here.
 
+    The sandbox gets the files `staging.stage` picks (the course's own files the assignment needs), read
+    from the grader's copy of the submission, `submitted/<student>/<assignment>/`, never from the folder
+    nbgrader is writing (`autograded/`: nbgrader fills it following links). Entries of the submission
+    left out (links, special files) are told in the feedback, and the copies nbgrader made of them in
+    `autograded/` are deleted (`staging.scrub`); a notebook that is not the learner's own regular file is
+    not graded (`staging.withhold`).
+
     Results are kept under `.backprop-grader/results/` keyed by what was graded (the notebook's cells,
-    the submission's files, the student's seed, the grader's version), so `backprop-course autograde`
-    can grade a class in parallel first and this step then only writes what was found."""
+    the staged files and refused entries, the student's seed, the grader's version), so `backprop-course
+    autograde` can grade a class in parallel first and this step then only writes what was found."""
 
     no_sandbox = Bool(False, help="Run learner code without bubblewrap (unsafe; judging stays out of process).").tag(
         config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict):
-        from autograder import jail, results
+        from nbgrader.coursedir import CourseDirectory
+
+        from autograder import results, staging
 
         info = resources.get("nbgrader", {})
         # The course's own root, as nbgrader resolved it (a course's config may load another's).
         root = Path(self.config.CourseDirectory.get("root") or os.getcwd())
-        folder = Path(resources.get("metadata", {}).get("path", "."))
-        files = jail.submission_files(folder, jail.Limits())  # nbgrader staged them: submission + source/
-        outcome = results.grade_cached(root, nb, info.get("assignment", ""), info.get("student", ""),
-                                       info.get("notebook", ""), files, sandbox=not self.no_sandbox)
+        assignment, student, notebook = info.get("assignment", ""), info.get("student", ""), info.get("notebook", "")
+        coursedir = CourseDirectory(config=self.config, root=str(root))
+        submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
+        staged = staging.stage(root, assignment, submitted)
+        if not staged.owns(notebook):
+            staging.withhold(nb, notebook)
+        building = Path(resources.get("metadata", {}).get("path", "."))
+        if staged.refused_paths and building.resolve() == Path(
+                coursedir.format_path(coursedir.autograded_directory, student, assignment)).resolve():
+            for rel in staging.scrub(building, staged):
+                self.log.warning("Deleted %s from %s: nbgrader copied it through a link", rel, building)
+        outcome = results.grade_cached(root, nb, assignment, student, notebook, staged, sandbox=not self.no_sandbox)
         notebook_grading.write_outputs(nb, outcome)
         if outcome.stopped:
-            self.log.warning("Sandbox stopped %s/%s early: %s", info.get("student"), info.get("notebook"), outcome.stopped)
+            self.log.warning("Sandbox stopped %s/%s early: %s", student, notebook, outcome.stopped)
+        for note in outcome.notes:
+            self.log.warning("%s/%s: %s", student, notebook, note)
         return nb, resources

@@ -64,6 +64,7 @@ class NotebookOutcome:
     stopped: str | None = None
     cell_problems: list[dict] = field(default_factory=list)
     sandbox_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # about the submission as a whole (`staging`: what was left out)
 
 
 def course_secret(root: Path) -> bytes:
@@ -244,8 +245,13 @@ def grade_notebook(nb: NotebookNode, assignment: str, student: str, secret: byte
 
 
 def write_outputs(nb: NotebookNode, outcome: NotebookOutcome) -> None:
-    """Each test cell shows its feedback and ends with its score, as nbgrader reads it."""
+    """Each test cell shows its feedback and ends with its score, as nbgrader reads it. The outcome's
+    notes (what was left out of the submission) go with the feedback of the first test cell graded, ahead
+    of it: what learner code printed, quoted in the feedback, can then never push them past the output
+    limit (`LimitOutputSize`)."""
     by_id = {r.grade_id: r for r in outcome.results}
+    notes = "".join(f"\n  ⚠ {note}" for note in outcome.notes)
+    notes = f"About your submission:{notes}\n\n" if notes else ""
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         result = by_id.get(meta.get("grade_id"))
@@ -253,9 +259,10 @@ def write_outputs(nb: NotebookNode, outcome: NotebookOutcome) -> None:
             continue
         # what nbformat's new_output builds, without validating each output: the notebook is validated
         # whole when nbgrader writes it
-        cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=result.feedback + "\n"),
+        cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=notes + result.feedback + "\n"),
                         NotebookNode(output_type="execute_result", metadata=NotebookNode(),
                                      data=NotebookNode({"text/plain": repr(result.score)}), execution_count=None)]
+        notes = ""
 
 
 def warn_no_sandbox() -> None:

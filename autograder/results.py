@@ -1,7 +1,8 @@
 """Graded results kept on disk, keyed by what was graded, so nothing is graded twice.
 
 A result's key is a hash of the grader's version, the assignment, the student's seed, the notebook's
-cells (after nbgrader restored its test cells) and the files staged beside it: a resubmitted notebook
+cells (after nbgrader restored its test cells), the files staged beside it and the entries of the
+submission refused (`staging`: links and the like): a resubmitted notebook, or one whose links changed,
 gets a new key and is regraded; an unchanged one, or one a killed batch already finished, is not.
 Files are written whole and renamed into place, so a kill never leaves half a result.
 """
@@ -17,17 +18,20 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
-from autograder import jail, notebook_grading
+from autograder import notebook_grading
 from autograder.notebook_grading import ExerciseResult, NotebookOutcome
+from autograder.staging import Staged
 
 STORE = ".backprop-grader/results"
 
 
-def key(nb: NotebookNode, assignment: str, student: str, secret: bytes, files: dict[str, str]) -> str:
+def key(nb: NotebookNode, assignment: str, student: str, secret: bytes, files: dict[str, str],
+        refused: list[str] | tuple[str, ...] = ()) -> str:
     h = hashlib.sha256()
     seed = notebook_grading.seed_for(secret, assignment, student)
     cells = [[c.cell_type, c.source, c.metadata.get("nbgrader", {})] for c in nb.cells]
-    h.update(json.dumps([notebook_grading.GRADER_VERSION, assignment, seed, cells, files], sort_keys=True).encode())
+    h.update(json.dumps([notebook_grading.GRADER_VERSION, assignment, seed, cells, files, list(refused)],
+                        sort_keys=True).encode())
     return h.hexdigest()
 
 
@@ -44,7 +48,7 @@ def load(path: Path, wanted: str) -> NotebookOutcome | None:
         return None
     out = data["outcome"]
     return NotebookOutcome([ExerciseResult(**r) for r in out["results"]], out["stopped"], out["cell_problems"],
-                           out["sandbox_seconds"])
+                           out["sandbox_seconds"], list(out.get("notes", [])))
 
 
 def save(path: Path, wanted: str, outcome: NotebookOutcome) -> None:
@@ -62,29 +66,24 @@ def classmates(root: Path, assignment: str) -> tuple[str, ...]:
     return tuple(sorted(p.parent.name for p in base.glob(f"*/{assignment}") if p.is_dir())) if base.is_dir() else ()
 
 
-def staged_files(root: Path, assignment: str, submitted: Path) -> dict[str, str]:
-    """The files nbgrader's autograde puts beside the notebook: the submission's, overwritten by the
-    instructor's own from source/ (data files a learner cannot alter)."""
-    limits = jail.Limits()
-    return {**jail.submission_files(submitted, limits), **jail.submission_files(root / "source" / assignment, limits)}
-
-
 def lookup(root: Path, nb: NotebookNode, assignment: str, student: str, notebook: str,
-           files: dict[str, str]) -> tuple[Path, str, NotebookOutcome | None]:
+           staged: Staged) -> tuple[Path, str, NotebookOutcome | None]:
     """(where the result goes, its key, the stored outcome if this exact notebook was graded already)."""
-    wanted = key(nb, assignment, student, notebook_grading.course_secret(root), files)
+    wanted = key(nb, assignment, student, notebook_grading.course_secret(root), staged.files, staged.refused)
     path = path_for(root, assignment, student, notebook)
     return path, wanted, load(path, wanted)
 
 
-def grade_cached(root: Path, nb: NotebookNode, assignment: str, student: str, notebook: str, files: dict[str, str],
+def grade_cached(root: Path, nb: NotebookNode, assignment: str, student: str, notebook: str, staged: Staged,
                  sandbox: bool = True) -> NotebookOutcome:
-    """The stored result if this exact notebook was graded already, else grade it and store it."""
-    path, wanted, cached = lookup(root, nb, assignment, student, notebook, files)
+    """The stored result if this exact notebook was graded already, else grade it (with `staged.files`
+    in the sandbox, `staged.refused` as the outcome's notes) and store it."""
+    path, wanted, cached = lookup(root, nb, assignment, student, notebook, staged)
     if cached is not None:
         return cached
     secret = notebook_grading.course_secret(root)
-    outcome = notebook_grading.grade_notebook(nb, assignment, student, secret, sandbox=sandbox, files=files,
+    outcome = notebook_grading.grade_notebook(nb, assignment, student, secret, sandbox=sandbox, files=staged.files,
                                               classmates=classmates(root, assignment))
+    outcome.notes = list(staged.refused)
     save(path, wanted, outcome)
     return outcome

@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder import wire
+
 PACKAGE = Path(__file__).resolve().parent
 SANDBOXED = PACKAGE / "sandboxed"
 STANDINS = SANDBOXED / "standins"
@@ -193,11 +195,12 @@ def submission_files(folder: Path, limits: Limits) -> dict[str, str]:
 
 
 def _strict_json(line: bytes) -> dict | None:
-    def no_constants(name):
-        raise ValueError(name)
+    """A JSON object from the sandbox, or None: not strict JSON, or nested or sized past the wire's caps
+    (`wire.loads_capped`: a line of 200,000 `[` is refused before json.loads, which would raise
+    RecursionError)."""
     try:
-        value = json.loads(line.decode("utf-8"), parse_constant=no_constants)
-    except (ValueError, UnicodeDecodeError):
+        value = wire.loads_capped(line, wire.LINE_DEPTH, wire.LINE_BYTES)
+    except wire.WireError:
         return None
     return value if isinstance(value, dict) else None
 

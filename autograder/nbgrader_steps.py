@@ -309,8 +309,15 @@ class GradeInSandbox(NbGraderPreprocessor):
         root = Path(self.config.CourseDirectory.get("root") or os.getcwd())
         folder = Path(resources.get("metadata", {}).get("path", "."))
         files = jail.submission_files(folder, jail.Limits())  # nbgrader staged them: submission + source/
-        outcome = results.grade_cached(root, nb, info.get("assignment", ""), info.get("student", ""),
-                                       info.get("notebook", ""), files, sandbox=not self.no_sandbox)
+        try:
+            outcome = results.grade_cached(root, nb, info.get("assignment", ""), info.get("student", ""),
+                                           info.get("notebook", ""), files, sandbox=not self.no_sandbox)
+        except notebook_grading.GraderFailed as exc:
+            # raised on: nbgrader then fails this student's notebook (no autograded copy, no score saved: the
+            # step that saves scores comes after this one), goes on with the others and exits non-zero
+            self.log.error("The grader could not judge %s/%s (nothing stored, no score): %s", info.get("student"),
+                           info.get("notebook"), exc)
+            raise
         notebook_grading.write_outputs(nb, outcome)
         if outcome.stopped:
             self.log.warning("Sandbox stopped %s/%s early: %s", info.get("student"), info.get("notebook"), outcome.stopped)

@@ -135,18 +135,25 @@ def _grade_chunk(jobs: list[Job], write: bool) -> tuple[list[tuple[str, str, flo
         except Exception as exc:  # noqa: BLE001  (one broken submission never stops the batch)
             done.append((job.student, name, time.monotonic() - started, f"{type(exc).__name__}: {exc}"))
     started = time.monotonic()
-    try:
+    try:  # a notebook the grader cannot judge gets a GraderFailed; the others are judged normally
         outcomes = notebook_grading.judge_many([(recording, cells, ran) for _, _, _, recording, cells, ran, _, _ in pending])
     except Exception:  # noqa: BLE001  (the grader failed on one of them: judge each alone, so only it fails)
         outcomes = None
     share = (time.monotonic() - started) / max(len(pending), 1)
+    unjudged: set[str] = set()  # students with a notebook the grader could not judge: not written this time
     for k, (job, stored, wanted, recording, cells, ran, notes, seconds) in enumerate(pending):
         name = Path(job.notebook).stem
         try:
             outcome = outcomes[k] if outcomes is not None else notebook_grading.judge(recording, cells, ran)
+            if isinstance(outcome, notebook_grading.GraderFailed):
+                raise outcome
             outcome.notes = notes
             results.save(stored, wanted, outcome)
             done.append((job.student, name, seconds + share, None))
+        except notebook_grading.GraderFailed as exc:
+            results.discard(stored)
+            unjudged.add(job.student)
+            done.append((job.student, name, seconds + share, grader_failure(exc)))
         except Exception as exc:  # noqa: BLE001
             done.append((job.student, name, seconds + share, f"{type(exc).__name__}: {exc}"))
     written = {"recorded": 0, "skipped": 0, "regraded": 0, "record_seconds": 0.0, "problems": []}
@@ -155,14 +162,21 @@ def _grade_chunk(jobs: list[Job], write: bool) -> tuple[list[tuple[str, str, flo
         nbgrader_speedups.one_gradebook_session_at_a_time(str(root / LOCK))
         students: dict[str, list[Path]] = {}
         for job in jobs:
-            students.setdefault(job.student, []).append(Path(job.notebook))
+            if job.student not in unjudged:
+                students.setdefault(job.student, []).append(Path(job.notebook))
         try:
-            write_gradebook(root, config, jobs[0].assignment, students, written, sanitized=True)
+            if students:
+                write_gradebook(root, config, jobs[0].assignment, students, written, sanitized=True)
         except Exception as exc:  # noqa: BLE001  (reported; the next run writes them, their results are kept)
             written["problems"].append(f"{', '.join(students)}: the gradebook step failed: {type(exc).__name__}: {exc}")
         finally:
             nbgrader_steps.SanitizedAlready.done.clear()
     return done, written
+
+
+def grader_failure(exc: Exception) -> str:
+    """What the summary says of a notebook the grader could not judge (`notebook_grading.GraderFailed`)."""
+    return f"the grader could not judge it; nothing stored, no score written ({exc})"
 
 
 @functools.cache
@@ -300,10 +314,15 @@ def _grade_on_cluster(address: str, config, todo: list[Job], summary: dict, bar,
             futures[future] = (job.student, name, stored, wanted, notes)
         for future in completed(list(futures)):
             student, name, stored, wanted, notes = futures[future]
+            failed = False
             try:
                 outcome = cluster.outcome_from(future.result())
                 outcome.notes = notes
                 results.save(stored, wanted, outcome)
+            except notebook_grading.GraderFailed as exc:  # (raised on the worker, re-raised here by Dask)
+                results.discard(stored)
+                summary["problems"].append(f"{name}: {grader_failure(exc)}")
+                failed = True
             except Exception as exc:  # noqa: BLE001
                 summary["problems"].append(f"{name}: the cluster could not grade it: {type(exc).__name__}: {exc}")
             summary["graded"] += 1
@@ -311,7 +330,7 @@ def _grade_on_cluster(address: str, config, todo: list[Job], summary: dict, bar,
             bar.set_postfix(failures=len(summary["problems"]))
             if on_graded:
                 on_graded(summary["graded"])
-            writer.graded(student)
+            writer.graded(student, failed)
     finally:
         client.close()
 
@@ -363,12 +382,16 @@ class GradebookWriter:
         self.root, self.config, self.assignment, self.found, self.summary = root, config, assignment, found, summary
         self.left = {sid: len(nbs) for sid, nbs in found.items()}
         self.ready: list[str] = []
+        self.unjudged: set[str] = set()  # a notebook the grader could not judge: the student is not written
         self.batch = batch
 
-    def graded(self, student: str) -> None:
-        """One notebook of `student` is graded (or failed to be): write a batch when one is ready."""
+    def graded(self, student: str, unjudged: bool = False) -> None:
+        """One notebook of `student` is graded (or failed to be; `unjudged`: the grader could not judge
+        it, and then nbgrader's step would only fail on it again): write a batch when one is ready."""
         self.left[student] -= 1
-        if self.left[student] == 0:
+        if unjudged:
+            self.unjudged.add(student)
+        if self.left[student] == 0 and student not in self.unjudged:
             self.ready.append(student)
         if len(self.ready) >= self.batch:
             self.flush()
@@ -497,10 +520,13 @@ def _record(root: Path, config, assignment: str, found: dict[str, list[Path]], s
         if sanitized:
             app.sanitize_preprocessors = ["autograder.nbgrader_steps.SanitizedAlready"]
         outcome = capture_log(app)
-    if not outcome.get("success"):
+    # nbgrader goes on after a student it fails on and raises at the end, naming each: only they failed
+    failed = _failed_students(outcome.get("log", ""))
+    finished = bool(outcome.get("success")) or bool(failed)
+    if not finished:
         summary["problems"].append(f"nbgrader autograde failed: {outcome.get('error', '')[-800:]}")
     for sid in stale:
-        if outcome.get("success") and (root / "autograded" / sid / assignment).is_dir():  # nbgrader removes failed ones
+        if finished and sid not in failed and (root / "autograded" / sid / assignment).is_dir():  # nbgrader removes failed ones
             done = _done_path(root, assignment, sid)
             done.parent.mkdir(parents=True, exist_ok=True)
             tmp = done.with_suffix(".tmp")
@@ -508,7 +534,26 @@ def _record(root: Path, config, assignment: str, found: dict[str, list[Path]], s
             os.replace(tmp, done)
             summary["recorded"] += 1
         else:
-            summary["problems"].append(f"{sid}: nbgrader could not record this submission (see nbgrader's log)")
+            why = f": {failed[sid]}" if failed.get(sid) else " (see nbgrader's log)"
+            summary["problems"].append(f"{sid}: nbgrader could not record this submission{why}")
+
+
+_FAILED = re.compile(r"There was an error processing assignment '[^']*' for student '([^']*)'")
+_ERROR_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(?:Error|Exception|Failed|Exit|Interrupt))(: .*)?$")
+
+
+def _failed_students(log: str) -> dict[str, str]:
+    """The students nbgrader's autograde says it failed on (its last lines), each with the last exception
+    line of its traceback ("" if none was found)."""
+    failed = dict.fromkeys(_FAILED.findall(log), "")
+    current = None
+    for line in log.splitlines():
+        if "There was an error processing assignment: " in line:
+            parts = Path(line.split("There was an error processing assignment: ", 1)[1].strip()).parts
+            current = parts[-2] if len(parts) >= 2 else None
+        elif current in failed and _ERROR_LINE.match(line):
+            failed[current] = line.strip()[:400]
+    return failed
 
 
 def scores(root: Path, assignment: str) -> dict[str, float]:

@@ -113,11 +113,14 @@ def cmd_autograde(args) -> int:
          f"{summary['record_seconds']:.1f} s of its processes, beside the grading ({summary['recorded']} written, "
          f"{summary['skipped']} already up to date, "
          f"{summary['regraded']} graded again by nbgrader's step)")
-    for problem in summary["problems"]:
-        _say(f"  ✗ {problem}")
     if args.show_scores:
         for sid, score in sorted(batch.scores(Path(args.course).resolve(), args.assignment).items()):
             _say(f"  {sid:<12} {score:g}")
+    if summary["problems"]:  # each leaves a notebook or a student without a result or a gradebook entry
+        print(f"backprop-course autograde {args.assignment}: {len(summary['problems'])} not graded or not written "
+              "to the gradebook (a rerun does what is left):\n" +
+              "\n".join(f"  ✗ {p}" for p in summary["problems"]), file=sys.stderr)
+        return 1
     return 0
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import plans
+from autograder import plans, wire
 from autograder.formulas import where_to_look
 from autograder.hidden_tests.conftest import probe_index
 from autograder.recording import record_layers, record_two_layer, record_warmup, record_why, record_xor, variants
@@ -53,11 +53,31 @@ def _check_name(item) -> str:
     return item.originalname + (f"[{'-'.join(rest)}]" if rest else "")
 
 
+class JudgingFailed(RuntimeError):
+    """The hidden checks could not judge the probes they were given: their pytest session failed
+    (an INTERNALERROR, a collection error, an exit status other than 0 or 1) or a probe got no result.
+    The grader's failure, never a learner's score."""
+
+
+def _last_line(text: object) -> str:
+    lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
+    return (lines[-1] if lines else "")[:300]
+
+
 class _Collector:
-    """A pytest plugin that keeps each check's outcome and its assertion message, per probe."""
+    """A pytest plugin that keeps each check's outcome and its assertion message, per probe, and
+    whatever went wrong with the session itself."""
 
     def __init__(self, probes: int) -> None:
         self.results: list[list[CheckResult]] = [[] for _ in range(probes)]
+        self.failures: list[str] = []
+
+    def pytest_internalerror(self, excrepr, excinfo):
+        self.failures.append(f"pytest INTERNALERROR: {_last_line(excrepr)}")
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.failures.append(f"collecting {report.nodeid or 'the checks'} failed: {_last_line(report.longrepr)}")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -88,24 +108,97 @@ def run_checks(probe: dict) -> list[CheckResult]:
     return run_all_checks([probe])[0]
 
 
+def _fits(value: object, depth: int, size: int) -> tuple[str | None, str]:
+    """(None, its JSON) if `value` nests at most `depth` levels and takes at most `size` characters as
+    JSON, else (why not, for the learner, "")."""
+    try:
+        encoded, got = wire.dumps_measured(value)
+    except wire.WireError:
+        encoded, got = "", depth + 1
+    if got > depth:
+        return f"nested too deeply for the grader to read (more than {depth} levels of lists and dicts)", ""
+    if len(encoded) > size:
+        return f"too large for the grader to read (more than {size / 1024**2:g} MB as JSON)", ""
+    return None, encoded
+
+
+def bounded(probe: dict) -> tuple[dict, str]:
+    """The probe as the hidden checks may load it, and its JSON: at most `wire.PROBE_DEPTH` levels deep
+    and `wire.PROBE_BYTES` characters. Only what a learner's code returned can be deeper or larger (the
+    grader's own inputs are a few small arrays; `calls.encode` stops at 5 levels): a case whose call
+    returned such a value gets, for that case only, the error "returned a value nested too deeply /
+    too large", as a call that raised would (`judge.returned` says it); if the probe is still over a
+    cap, the exercise is judged as `missing`, with that reason. Nothing over the caps reaches pytest,
+    whose loader would refuse the whole session's probes (`hidden_tests/conftest.py`)."""
+    why, encoded = _fits(probe, wire.PROBE_DEPTH, wire.PROBE_BYTES)
+    if why is None:
+        return probe, encoded
+    room = wire.PROBE_DEPTH - 3  # probe → its cases → a case → the value
+    if isinstance(probe.get("cases"), list):
+        cases = []
+        for case in probe["cases"]:
+            if isinstance(case, dict):
+                case = dict(case)
+                for key, value in list(case.items()):
+                    wrong = _fits(value, room, wire.PROBE_BYTES // 2)[0]
+                    if wrong is None:
+                        continue
+                    if key in ("ok", "error"):  # the call's own result (two-layer, XOR, warm-up, why)
+                        case.pop("ok", None)
+                        case["error"] = "returned a value " + wrong
+                    elif isinstance(value, dict) and ("ok" in value or "error" in value):  # a sub-call's (layers)
+                        case[key] = {"error": "returned a value " + wrong}
+            cases.append(case)
+        probe = {**probe, "cases": cases}
+        why, encoded = _fits(probe, wire.PROBE_DEPTH, wire.PROBE_BYTES)
+        if why is None:
+            return probe, encoded
+    # still over a cap: the exercise is judged as missing (every check says why), the grader's inputs kept
+    kept = {k: v for k, v in probe.items() if k != "cases" and _fits(v, room, 64 * 1024)[0] is None}
+    kept["missing"] = f"the values your code returned for this exercise are {why}, so it was not judged"
+    return kept, json.dumps(kept)
+
+
 def run_all_checks(probes: list[dict]) -> list[list[CheckResult]]:
-    """The hidden checks of every probe (a notebook's exercises), in one pytest session here."""
+    """The hidden checks of every probe (a notebook's exercises), in one pytest session here. Each
+    probe is first `bounded`. Raises JudgingFailed if the session fails or a probe gets no result:
+    then no result of this session can be trusted (`notebook_grading.judge_many` judges again in
+    smaller sessions)."""
     if not probes:
         return []
+    try:
+        encoded = [bounded(p)[1] for p in probes]
+        modules = {HIDDEN_MODULE.get(p.get("assignment"), f"test_{p.get('assignment')}.py") for p in probes}
+    except Exception as exc:  # noqa: BLE001  (not probes the grader made: its own failure)
+        raise JudgingFailed(f"the probes could not be prepared: {type(exc).__name__}: {str(exc)[:300]}") from None
     collector = _Collector(len(probes))
     fd, path = tempfile.mkstemp(suffix=".json", prefix="probes-")
+    status: object = None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(probes))  # json.dump would encode in pure Python, ≈ 5× slower
-        modules = {HIDDEN_MODULE.get(p.get("assignment"), f"test_{p.get('assignment')}.py") for p in probes}
+            f.write("[" + ",".join(encoded) + "]")  # json.dump would encode in pure Python, ≈ 5× slower
         targets = sorted(str(HIDDEN_TESTS / m) for m in modules if (HIDDEN_TESTS / m).is_file()) or [str(HIDDEN_TESTS)]
         args = [*targets, "--probe", path, "-c", str(HIDDEN_TESTS / "pytest.ini"), "--rootdir", str(HIDDEN_TESTS),
                 "-q", "--tb=no", "--capture=no", "--disable-plugin-autoload",  # no installed plugin judges
                 *(f"-pno:{name}" for name in UNUSED_PLUGINS)]
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            pytest.main(args, plugins=[collector])
+        said = io.StringIO()
+        with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
+            status = pytest.main(args, plugins=[collector])
+    except Exception as exc:  # noqa: BLE001  (pytest itself failed: the grader's failure, said as such)
+        collector.failures.append(f"the hidden checks' pytest failed: {type(exc).__name__}: {str(exc)[:300]}")
     finally:
         os.unlink(path)
+    unjudged = [k for k, r in enumerate(collector.results) if not r]
+    ended = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)  # (the last: unjudged)
+    if not collector.failures and status not in ended:
+        name = getattr(status, "name", "")
+        collector.failures.append(f"the hidden checks' pytest session ended with exit status {int(status)} ({name}): "
+                                  f"{_last_line(said.getvalue())}")
+    elif not collector.failures and unjudged:
+        names = ", ".join(f"{probes[k].get('assignment')}/{probes[k].get('exercise')}" for k in unjudged[:5])
+        collector.failures.append(f"no hidden check ran on {len(unjudged)} of {len(probes)} probes ({names})")
+    if collector.failures:
+        raise JudgingFailed("; ".join(dict.fromkeys(collector.failures)))
     return collector.results
 
 
@@ -152,9 +245,7 @@ def grade(assignment: str, exercise: str, namespace: dict, points: float) -> flo
     probe, title = recorder(assignment)(exercise, namespace, plans.all_standins()), title_of(assignment, exercise)
     probe["assignment"] = assignment
     probe["learner"] = variants.learner_id(namespace.get("LEARNER_ID", ""))  # the id the notebook says: a preview
-    results = run_checks(probe)
-    if not results:
-        results = [CheckResult("grading", False, "No hidden check ran; tell your instructor.")]
+    results = run_checks(probe)  # JudgingFailed, loudly, if the checks cannot judge it
     score = score_of(results, points)
     print(report(title, points, score, results, probe))
     return score

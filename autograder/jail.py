@@ -31,10 +31,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import isolation
+from autograder import isolation, wire
 from autograder.recording import session
 from autograder.recording.remote import LearnerHost
-from autograder.sandboxed import values
 
 PACKAGE = Path(__file__).resolve().parent
 SANDBOXED = PACKAGE / "sandboxed"
@@ -300,8 +299,8 @@ class _Control:
             self.gone = True
             raise EOFError("the warm sandbox is gone")
         try:
-            message = values.loads(data)
-        except values.Unpackable:
+            message = wire.loads_capped(data, wire.LINE_DEPTH, 4096)
+        except wire.WireError:
             message = {}
         message = message if isinstance(message, dict) else {}
         if "exited" in message and isinstance(message["exited"], int):

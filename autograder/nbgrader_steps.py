@@ -327,7 +327,13 @@ class GradeInSandbox(NbGraderPreprocessor):
                 coursedir.format_path(coursedir.autograded_directory, student, assignment)).resolve():
             for rel in staging.scrub(building, staged):
                 self.log.warning("Deleted %s from %s: nbgrader copied it through a link", rel, building)
-        outcome = results.grade_cached(root, nb, assignment, student, notebook, staged, sandbox=not self.no_sandbox)
+        try:
+            outcome = results.grade_cached(root, nb, assignment, student, notebook, staged, sandbox=not self.no_sandbox)
+        except notebook_grading.GraderFailed as exc:
+            # raised on: nbgrader then fails this student's notebook (no autograded copy, no score saved: the
+            # step that saves scores comes after this one), goes on with the others and exits non-zero
+            self.log.error("The grader could not judge %s/%s (nothing stored, no score): %s", student, notebook, exc)
+            raise
         notebook_grading.write_outputs(nb, outcome)
         if outcome.stopped:
             self.log.warning("Sandbox stopped %s/%s early: %s", student, notebook, outcome.stopped)

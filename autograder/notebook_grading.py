@@ -67,6 +67,12 @@ class NotebookOutcome:
     notes: list[str] = field(default_factory=list)  # about the submission as a whole (`staging`: what was left out)
 
 
+class GraderFailed(RuntimeError):
+    """The grader could not judge this notebook (its hidden checks failed on it even alone): the
+    grader's failure, not the learner's. Nothing may be stored or scored as the learner's outcome;
+    the instructor is told which notebook and why."""
+
+
 def course_secret(root: Path) -> bytes:
     """The course's secret (created on first use, readable by the instructor only)."""
     path = Path(root) / SECRET_FILE
@@ -120,7 +126,8 @@ def learner_cells(nb: NotebookNode) -> list[dict]:
 
 
 def _judged(cell: TestCell, probe: dict, title: str, results: list) -> ExerciseResult:
-    results = results or [grading.CheckResult("grading", False, "No hidden check ran; tell your instructor.")]
+    if not results:  # run_all_checks never returns this: a probe no check ran on fails the session
+        raise GraderFailed(f"{cell.exercise}: no hidden check ran")
     score = grading.score_of(results, cell.points)
     return ExerciseResult(cell.grade_id, cell.exercise, cell.points, score,
                           grading.report(title, cell.points, score, results, probe),
@@ -179,8 +186,12 @@ def record(job: dict, limits: jail.Limits | None = None, sandbox: bool = True,
 
 
 def judge(job: dict, cells: list[TestCell], ran: dict) -> NotebookOutcome:
-    """Judge every test cell on what was recorded."""
-    return judge_many([(job, cells, ran)])[0]
+    """Judge every test cell on what was recorded. Raises GraderFailed if the hidden checks cannot
+    judge it."""
+    outcome = judge_many([(job, cells, ran)])[0]
+    if isinstance(outcome, GraderFailed):
+        raise outcome
+    return outcome
 
 
 def _probes(job: dict, cells: list[TestCell], ran: dict) -> tuple[NotebookOutcome, dict[int, dict]]:
@@ -209,22 +220,69 @@ def _probes(job: dict, cells: list[TestCell], ran: dict) -> tuple[NotebookOutcom
     return outcome, probes
 
 
-def judge_many(recorded: list[tuple[dict, list[TestCell], dict]]) -> list[NotebookOutcome]:
+def _check_groups(groups: list[list[dict]]) -> list[list[list[grading.CheckResult]] | str]:
+    """The hidden checks' results for each group of probes (a notebook's), or why that group cannot be
+    judged. One pytest session for all; if it fails (`grading.JudgingFailed`), one per group, and for a
+    group that fails again one per probe, so that a probe breaking a session costs only its own
+    notebook. A group with a probe that fails even alone gets the reason instead of results."""
+    try:
+        checked = iter(grading.run_all_checks([p for group in groups for p in group]))
+        return [[next(checked) for _ in group] for group in groups]
+    except grading.JudgingFailed as exc:
+        failed = str(exc)
+    if len(groups) > 1:
+        return [_check_groups([group])[0] for group in groups]
+    group = groups[0]
+    if len(group) == 1:
+        return [f"exercise {group[0].get('exercise')!r}: {failed}"]
+    results = []
+    for probe in group:
+        try:
+            results.append(grading.run_all_checks([probe])[0])
+        except grading.JudgingFailed as exc:
+            return [f"exercise {probe.get('exercise')!r}: {exc}"]
+    return [results]
+
+
+def judge_many(recorded: list[tuple[dict, list[TestCell], dict]]) -> list[NotebookOutcome | GraderFailed]:
     """Judge several notebooks ((job, test cells, what the sandbox recorded) each) in one pytest
     session: a session's start costs more than judging a notebook, so a worker judges a few at once.
-    Each probe is judged on its own; the outcomes are those of one session per notebook."""
-    prepared = [(_probes(job, cells, ran), job, cells) for job, cells, ran in recorded]
-    every = [probe for (_, probes), _, _ in prepared for probe in probes.values()]
-    checked = iter(grading.run_all_checks(every))
-    outcomes = []
-    for (outcome, probes), job, cells in prepared:
-        for k, probe in probes.items():
-            cell = cells[k]
-            result = _judged(cell, probe, grading.title_of(job["assignment"], cell.exercise), next(checked))
-            if "missing" in probe and outcome.cell_problems:
-                result.feedback += "\n  Cells of your notebook that raised an error:" + "".join(
-                    f"\n      {p.get('cell')}: {p.get('error')}" for p in outcome.cell_problems[:3])
-            outcome.results[k] = result
+    Each probe is judged on its own; the outcomes are those of one session per notebook. A notebook
+    the grader cannot judge gets a GraderFailed in place of its outcome (returned, not raised: the
+    others are judged normally); if the shared session fails, each notebook is judged again alone
+    (`_check_groups`)."""
+    prepared: list = []
+    for job, cells, ran in recorded:
+        try:
+            prepared.append((_probes(job, cells, ran), job, cells))
+        except Exception as exc:  # noqa: BLE001  (the grader's own failure on this notebook: its alone)
+            prepared.append(GraderFailed(f"preparing its probes failed: {type(exc).__name__}: {str(exc)[:300]}"))
+    judged = [p for p in prepared if not isinstance(p, GraderFailed)]
+    checked = iter(_check_groups([list(probes.values()) for (_, probes), _, _ in judged]) if judged else [])
+    outcomes: list[NotebookOutcome | GraderFailed] = []
+    for item in prepared:
+        if isinstance(item, GraderFailed):
+            outcomes.append(item)
+            continue
+        (outcome, probes), job, cells = item
+        results = next(checked)
+        if isinstance(results, str):
+            outcomes.append(GraderFailed(f"the hidden checks could not judge it: {results}"))
+            continue
+        try:
+            for (k, probe), found in zip(probes.items(), results, strict=True):
+                cell = cells[k]
+                result = _judged(cell, probe, grading.title_of(job["assignment"], cell.exercise), found)
+                if "missing" in probe and outcome.cell_problems:
+                    result.feedback += "\n  Cells of your notebook that raised an error:" + "".join(
+                        f"\n      {p.get('cell')}: {p.get('error')}" for p in outcome.cell_problems[:3])
+                outcome.results[k] = result
+        except GraderFailed as exc:
+            outcomes.append(exc)
+            continue
+        except Exception as exc:  # noqa: BLE001  (the grader's own failure on this notebook: its alone)
+            outcomes.append(GraderFailed(f"scoring its checks' results failed: {type(exc).__name__}: {str(exc)[:300]}"))
+            continue
         outcomes.append(outcome)
     return outcomes
 

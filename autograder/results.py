@@ -59,6 +59,13 @@ def save(path: Path, wanted: str, outcome: NotebookOutcome) -> None:
     os.replace(tmp, path)
 
 
+def discard(path: Path) -> None:
+    """No stored result for this notebook: the grader could not judge it (`notebook_grading.GraderFailed`),
+    so an older one (another version of the notebook or of the grader) must not stand in for it, in a
+    rerun's cache or in the cohort report."""
+    path.unlink(missing_ok=True)
+
+
 def classmates(root: Path, assignment: str) -> tuple[str, ...]:
     """Who submitted this assignment (`submitted/<id>/<assignment>/`): a quiz answer that is right
     for one of them and wrong for its author is flagged."""
@@ -82,8 +89,12 @@ def grade_cached(root: Path, nb: NotebookNode, assignment: str, student: str, no
     if cached is not None:
         return cached
     secret = notebook_grading.course_secret(root)
-    outcome = notebook_grading.grade_notebook(nb, assignment, student, secret, sandbox=sandbox, files=staged.files,
-                                              classmates=classmates(root, assignment))
+    try:
+        outcome = notebook_grading.grade_notebook(nb, assignment, student, secret, sandbox=sandbox, files=staged.files,
+                                                  classmates=classmates(root, assignment))
+    except notebook_grading.GraderFailed:
+        discard(path)
+        raise
     outcome.notes = list(staged.refused)
     save(path, wanted, outcome)
     return outcome

@@ -139,7 +139,7 @@ def _forger(line: str) -> str:
 @pytest.mark.parametrize("line,reason", [
     (json.dumps({"id": 1, "ok": {"kind": "none"}}), "out of turn"),  # an answer nobody asked for yet
     (json.dumps({"id": 1, "callback": "backward", "args": []}), "did not offer"),  # a block nobody offered
-    ("[" * 200_000 + "]" * 200_000, "nested too deeply"),  # a line whose parsing would exhaust the stack
+    ("[" * 200_000 + "]" * 200_000, "levels deep, more than"),  # a line whose parsing would exhaust the stack
     ("x" * (9 * 1024**2), "longer than 4 MB"),  # a giant line
     ("\xff\xfe not utf-8", "not an answer"),
 ])
@@ -244,6 +244,7 @@ def test_the_learner_host_is_told_no_seed_no_student_and_no_plan():
 
 
 def test_values_cross_exactly_and_hostile_ones_are_refused():
+    from autograder import wire
     from autograder.sandboxed import values
 
     value = {"W1": np.arange(6.0).reshape(2, 3) / 7, "b2": np.float64(0.1), "t": (1, [2.5, float("inf")], None, "s"),
@@ -254,8 +255,8 @@ def test_values_cross_exactly_and_hostile_ones_are_refused():
     assert back["mask"].dtype == np.bool_ and type(back["n"]) is np.int64
     for hostile in (b"[" * 100_000 + b"]" * 100_000, b'{"$a": "float64", "shape": [1000000000], "data": []}',
                     b'{"$a": "float64", "shape": [2], "data": ["x", 1]}', b'{"$zz": 1}', b"\xff"):
-        with pytest.raises(values.Unpackable):
-            values.unpack(values.loads(hostile))
+        with pytest.raises(ValueError):  # wire.WireError or values.Unpackable: both ValueErrors
+            values.unpack(wire.loads_capped(hostile, wire.LINE_DEPTH, 4 * 1024**2))
 
 
 def _solution_code() -> str:

@@ -6,9 +6,9 @@ runs the checks of each probe's exercise on plain recorded values, in any proces
 one probe or a list of them (a whole notebook's, judged in one pytest session): each check runs once
 per probe of its exercise and assignment."""
 
-import json
-
 import pytest
+
+from autograder import wire
 
 
 def pytest_addoption(parser):
@@ -21,8 +21,12 @@ def pytest_configure(config):
     path = config.getoption("--probe")
     if path is None:
         raise pytest.UsageError("the hidden checks judge a recorded probe: pass --probe FILE")
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
+    with open(path, "rb") as f:
+        raw = f.read(wire.PROBES_FILE_BYTES + 1)
+    try:  # never deeper than a list of probes each within the cap (`grading.bounded`), so never a RecursionError
+        data = wire.loads_capped(raw, wire.PROBE_DEPTH + 1, wire.PROBES_FILE_BYTES, allow_constants=True)
+    except wire.WireError as exc:
+        raise pytest.UsageError(f"the probes in {path} cannot be judged: {exc}") from None
     config.backprop_probes = data if isinstance(data, list) else [data]
 
 

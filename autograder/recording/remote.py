@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from autograder import wire
 from autograder.sandboxed import values
 
 GRACE_SECONDS = 1.5  # past a call's own limit (which the host enforces), before the grader stops waiting
@@ -137,8 +138,8 @@ class LearnerHost:
 
     def _message(self, deadline: float, late: str) -> dict:
         try:
-            message = values.loads(self._line(deadline, late))
-        except values.Unpackable as exc:
+            message = wire.loads_capped(self._line(deadline, late), wire.LINE_DEPTH, MAX_LINE)
+        except wire.WireError as exc:
             raise self._stop(f"wrote to the grader's channel something that is not an answer ({exc})") from None
         if not isinstance(message, dict):
             raise self._stop("wrote to the grader's channel something that is not an answer")

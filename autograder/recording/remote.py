@@ -27,6 +27,7 @@ from autograder.sandboxed import values
 
 GRACE_SECONDS = 1.5  # past a call's own limit (which the host enforces), before the grader stops waiting
 MAX_LINE = 4 * 1024**2
+MAX_CALLBACKS = 20_000  # per call: a training loop graded with correct blocks needs a few hundred
 
 
 class HostStopped(Exception):
@@ -165,6 +166,7 @@ class LearnerHost:
         self.send({**message, "id": ident})
         deadline = time.monotonic() + seconds + GRACE_SECONDS
         late = f"did not answer within {seconds:g} s and could not be stopped"
+        answered = 0
         while True:
             reply = self._message(deadline, late)
             if reply.get("id") != ident:
@@ -173,6 +175,9 @@ class LearnerHost:
                 token = reply["callback"]
                 if not isinstance(token, str) or token not in callbacks or set(reply) != {"id", "callback", "args"}:
                     raise self._stop("asked the grader for something it did not offer")
+                answered += 1
+                if answered > MAX_CALLBACKS:
+                    raise self._stop(f"called the grader's functions more than {MAX_CALLBACKS} times in one call")
                 self.send({"id": ident, **_answer(callbacks[token], reply["args"])})
                 continue
             return checked_record(reply)

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
+from autograder import safe_formula
 from autograder.recording import variants
 
 BANK_DIR = Path(__file__).resolve().parent.parent / "interview_questions"
@@ -206,10 +207,11 @@ def agrees(stated: str, answer) -> bool:
 
 
 def parse_formula(given: str) -> sp.Expr | None:
-    """A learner's formula (a string) in the banks' names, or None if sympy cannot read it."""
+    """A learner's formula (a string) in the banks' names, or None if it is not one (built from its syntax
+    tree, never evaluated: `safe_formula.py`)."""
     try:
-        return sp.sympify(given, locals={name: sp.Symbol(name) for name in ("y", "y_hat", "a", "z", "x")})
-    except (sp.SympifyError, SyntaxError, TypeError):
+        return safe_formula.parse(given, {name: sp.Symbol(name) for name in ("y", "y_hat", "a", "z", "x")})
+    except safe_formula.FormulaError:
         return None
 
 

@@ -140,3 +140,19 @@ def test_an_answer_is_judged_against_the_learners_own_numbers(qid):
 def test_a_wrong_answer_that_is_no_ones_is_not_called_copied():
     result = _judged("E07", 123.456, "ben", classmates=IDS[:200])
     assert not result.passed and result.diagnosis != quiz.OTHER_NUMBERS and result.evidence is None
+
+
+@pytest.mark.parametrize("payload", [
+    "__import__('os').mkdir('pwned') * 0 + y",
+    "(lambda: __import__('os').mkdir('pwned'))() * 0 + y",
+    "y.__class__.__init__.__globals__",
+    "[c for c in ().__class__.__base__.__subclasses__()][0]",
+])
+def test_a_quiz_formula_is_read_without_running_it(payload, tmp_path, monkeypatch):
+    """sympify would eval the learner's text in the grader's process (a red-team attack ran a shell
+    command as root that way): the formula is built from its syntax tree instead, and refused."""
+    from autograder import banks
+
+    monkeypatch.chdir(tmp_path)
+    assert banks.parse_formula(payload) is None and not (tmp_path / "pwned").exists()
+    assert str(banks.parse_formula("2*y - y_hat")) == "2*y - y_hat" and str(banks.parse_formula("a^2")) == "a**2"

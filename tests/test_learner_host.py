@@ -269,6 +269,26 @@ def _solution_code() -> str:
 
 
 CARRIERS = {
+    "files": (  # every writable folder: /tmp, /dev/shm, the scratch folder, /dev, ...
+        '''
+import os
+for _top, _dirs, _files in os.walk("/"):
+    _dirs[:] = [d for d in _dirs if os.path.join(_top, d) not in ("/proc", "/sys")]
+    if os.access(_top, os.W_OK):
+        try:
+            with open(os.path.join(_top, ".carry"), "wb") as _f:
+                _f.write(PAYLOAD)
+        except OSError:
+            pass
+''', '''
+import os
+for _top, _dirs, _files in os.walk("/"):
+    _dirs[:] = [d for d in _dirs if os.path.join(_top, d) not in ("/proc", "/sys")]
+    if ".carry" in _files:
+        with open(os.path.join(_top, ".carry"), "rb") as _f:
+            exec(_f.read().decode(), globals())
+        break
+'''),
     "keyring": (  # add_key on the user keyring / keyctl search + read (x86_64: 248, 250)
         '''
 import ctypes

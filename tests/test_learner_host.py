@@ -366,3 +366,10 @@ def test_nothing_a_notebook_leaves_in_the_kernel_reaches_a_classmate(course, mod
         later = first if where == "same warm sandbox" else second
         assert sum(scores(grade(course, reader, "reader", later)).values()) == 0.0
         assert scores(grade(course, control, "control", later)) == FULL
+
+
+def test_an_update_that_computes_nothing_earns_nothing(learner):
+    """New arrays of zeros leave the inputs alone, yet answer nothing (0.5 / 1 before)."""
+    ns = learner("regression", "ada")
+    exec("def update(params, grads, lr):\n    return {k: 0 * params[k] for k in params}\n", ns)  # noqa: S102
+    assert grading.grade("regression", "update", ns, 1) == 0.0

@@ -161,8 +161,13 @@ def test_update_returns_new_arrays(probe):
     net = net_of(probe)
     for case in judge.cases(probe):
         returned = judge.returned(case, "update")  # no credit for leaving inputs alone by not running
-        for name in PARAM_NAMES:  # nor by returning something that is not the new parameters
-            judge.as_array(judge.field(returned, name, "The dict update returns"), name, oracle.shapes(net)[name])
+        for name in PARAM_NAMES:  # nor by returning something that is not the new parameters (zeros, say)
+            got = judge.as_array(judge.field(returned, name, "The dict update returns"), name, oracle.shapes(net)[name])
+            attempts = [Reference.update(array_params(case["params"]), array_params(case["grads"]), lr)[name]
+                        for lr in (case["lr"], -case["lr"], 1.0)]  # right, or a named slip (ascent, lr missing)
+            if not any(np.allclose(got, want, rtol=1e-7, atol=1e-12) for want in attempts):  # shapes: as_array
+                raise AssertionError("update() must first return new values computed from params, grads and lr "
+                                     "(see the check above); leaving its inputs alone counts once it does.")
         if case.get("mutated"):
             raise AssertionError(
                 f"update() changed its input {case['mutated'][0]} in place; return new arrays and leave the "

@@ -1,5 +1,7 @@
 """Red team: hostile learner code, graded through both doors, must not move anyone's grade but its own
 (down), must not leak the secret or a correct implementation, and must not silently zero a bystander.
+The first door runs twice: `backprop-course autograde --jobs 2` (parallel workers) and `--jobs 1` (one warm
+sandbox reused for every notebook in turn: "backprop-serial"); the second is `nbgrader autograde`.
 
 Each attack is a file in tests/attacks/ (CODE: a learner's extra cell; ASSIGNMENT; GOAL; WITH_SOLUTION: the
 cell goes into a correct notebook rather than the untouched release; READER_CODE for carriers: a
@@ -8,9 +10,9 @@ classmate's cell that looks for what the writer left). All selected attacks are 
 attackers, carrier readers right after their writer and again in a second run of the door, plus a baseline
 course with the same student ids and the attack cells left out, all three with the same course secret.
 
-Expected runtime (2 cores): about 15 minutes for all 34 attacks (both doors, the baseline, feedback and
+Expected runtime (2 cores): about 12 minutes for all 35 attacks (the three doors, the baseline, feedback and
 the cohort report; most of it is the resource attacks, each holding a sandbox up to its 60 s limit, and the
-serial nbgrader door). One attack alone: 2 to 4 minutes (course set-up and nbgrader dominate).
+serial nbgrader door). One attack alone: 1 to 3 minutes (course set-up and nbgrader dominate).
 
     python -m pytest tests/test_attacks.py                     # everything
     python -m pytest tests/test_attacks.py -k keyring          # only the attacks whose tests are selected

@@ -583,6 +583,7 @@ def _rt_hook_builtins():
 
 def _rt_proxy_inputs():
     # every pipe this process reads from: read it ourselves, keep a copy, pass it on unchanged
+    inputs = []
     for fd in range(3, 64):
         try:
             if not _rt_os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:"):
@@ -591,6 +592,8 @@ def _rt_proxy_inputs():
                 continue
         except OSError:
             continue
+        inputs.append(fd)
+    for fd in inputs:
         real = _rt_os.dup(fd)
         r, w = _rt_os.pipe()
         _rt_os.dup2(r, fd)

@@ -179,8 +179,8 @@ def _rt_try_forge():
                     _rt_os.write(real, new)
                 _rt_forged_lines.append(new)
                 n += 1
-    if n:
-        _rt_mark("BREACH", "forged-records", f"{n} records rewritten with the stand-ins' values for {sorted(right)}")
+    if n:  # written, not yet believed: the score says whether they were
+        _rt_note("forged", n, "records rewritten with the stand-ins' values for", sorted(right))
 
 
 def train(X, y, params, lr, epochs):

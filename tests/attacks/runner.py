@@ -14,8 +14,11 @@ before grading, mode 0600) so that every student id gets the same hidden points 
   without its cell, or with the attack's BASELINE_CODE when it has one; readers as the untouched release);
   it is graded once, through `backprop-course autograde`;
 - door "backprop": `backprop-course autograde A --jobs 2` (parallel workers, warm sandboxes, the order
-  it chooses: longest expected first); door "nbgrader": `nbgrader autograde A` with the course's config
-  (serial, in sorted student order). Then `nbgrader generate_feedback A` and `backprop-course report`.
+  it chooses: longest expected first; whether a reader shares its writer's sandbox depends on that order);
+  door "backprop-serial": the same with `--jobs 1` (one warm sandbox reused for every notebook, one after
+  another: a reader always follows its writer in the same sandbox); door "nbgrader": `nbgrader autograde A`
+  with the course's config (serial, in sorted student order). Then `nbgrader generate_feedback A` and
+  `backprop-course report`.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 ATTACKS_DIR = Path(__file__).resolve().parent
-DOORS = ("backprop", "nbgrader")
+DOORS = ("backprop", "backprop-serial", "nbgrader")
 MARKER = re.compile(r"RT(LEAK|BREACH|INJECT)<<([\w.-]+):([^>]*)>>([^\n|]{0,300})")
 XSS = re.compile(r"<rtxss-([\w-]+)")
 COMMAND_SECONDS = 3600
@@ -220,9 +223,9 @@ def run(argv: list[str], cwd: Path) -> Command:
 
 
 def autograde(door: str, root: Path, assignment: str, jobs: int) -> Command:
-    if door == "backprop":
+    if door.startswith("backprop"):
         return run([sys.executable, "-m", "autograder.cli", "autograde", assignment, "--course", str(root),
-                    "--jobs", str(jobs), "--quiet", "--show-scores"], root)
+                    "--jobs", "1" if door == "backprop-serial" else str(jobs), "--quiet", "--show-scores"], root)
     return run([sys.executable, "-m", "nbgrader", "autograde", assignment], root)
 
 

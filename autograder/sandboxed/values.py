@@ -52,7 +52,7 @@ def pack(value: Any, depth: int = 0) -> Any:
             raise Unpackable("an array too large to pass")
         kind = {"f": "float64", "i": "int64", "u": "int64", "b": "bool"}[value.dtype.kind]
         flat = value.reshape(-1).tolist()
-        if kind == "float64":
+        if kind == "float64" and not np.isfinite(value).all():  # (most arrays: plain floats, no per-entry pass)
             flat = [_number(float(v)) for v in flat]
         return {"$a": kind, "shape": list(value.shape), "data": flat}
     if type(value) is list:
@@ -101,6 +101,8 @@ def unpack(data: Any, depth: int = 0, extra=None) -> Any:
                 or math.prod(shape) != len(flat):
             raise Unpackable("malformed array")
         if kind == "float64":
+            if all(type(v) is float or type(v) is int for v in flat):  # most arrays: plain numbers
+                return np.array(flat, dtype=np.float64).reshape(shape)
             return np.array([_float(v) for v in flat], dtype=np.float64).reshape(shape)
         if not all(type(v) in (int, bool) for v in flat):
             raise Unpackable("malformed array")

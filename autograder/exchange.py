@@ -34,23 +34,10 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.exchange.default.collect import ExchangeCollect, groupby
 from nbgrader.utils import check_mode
 
+from autograder.staging import describe_entry
+
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-
-
-def _kind(info: os.stat_result) -> str:
-    mode = info.st_mode
-    if stat.S_ISLNK(mode):
-        return "a symbolic link (not followed)"
-    if stat.S_ISREG(mode):
-        return f"a hard link ({info.st_nlink} names of one file)"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
 
 
 class SafeCollect(ExchangeCollect):
@@ -67,7 +54,7 @@ class SafeCollect(ExchangeCollect):
         except OSError:
             return False
         if not stat.S_ISDIR(info.st_mode):
-            self.log.warning("Left out %s: the submission is %s, not a folder", path, _kind(info))
+            self.log.warning("Left out %s: the submission is %s, not a folder", path, describe_entry(info))
             return False
         return True
 
@@ -137,7 +124,7 @@ class SafeCollect(ExchangeCollect):
                     os.close(sub)
                 continue
             if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
-                left_out.append(f"{where}: {_kind(info)}")
+                left_out.append(f"{where}: {describe_entry(info)}")
                 continue
             if self._not_included(name):
                 continue

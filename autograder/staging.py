@@ -131,7 +131,7 @@ def _shown(name: str) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
-def _kind(info: os.stat_result) -> str:
+def describe_entry(info: os.stat_result) -> str:
     """What an entry that is not a regular file with one link is, in words."""
     mode = info.st_mode
     if stat.S_ISLNK(mode):
@@ -151,9 +151,9 @@ def _note(name: str, info: os.stat_result | None) -> str:
     """The feedback's sentence for an entry left out (`info` None: a folder that turned out to be a link)."""
     where = f"`{_shown(name)}` in your submission"
     if info is None or stat.S_ISLNK(info.st_mode) or stat.S_ISREG(info.st_mode):
-        kind = "a link" if info is None else _kind(info)
+        kind = "a link" if info is None else describe_entry(info)
         return f"{where} is {kind}; links are not graded and were left out."
-    return f"{where} is {_kind(info)}; only regular files are graded and it was left out."
+    return f"{where} is {describe_entry(info)}; only regular files are graded and it was left out."
 
 
 def _open_under(root: Path, folder: Path) -> int:
@@ -236,7 +236,7 @@ def _read_plain(dir_fd: int, name: str, shown: str) -> bytes:
     """A course file's bytes: lstat, then opened with O_NOFOLLOW and checked again on the descriptor."""
     before = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     if not stat.S_ISREG(before.st_mode) or before.st_nlink != 1:
-        raise StagingError(f"{shown} is {_kind(before)}: the grader stages only regular files with one link; "
+        raise StagingError(f"{shown} is {describe_entry(before)}: the grader stages only regular files with one link; "
                            "replace it with a plain copy.")
     fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
     with os.fdopen(fd, "rb") as fh:

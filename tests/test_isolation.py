@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import isolation
+from autograder import isolation, jail
 from autograder.sandboxed import confine
 from tests.conftest import REPO
 
@@ -214,24 +214,8 @@ def host() -> dict:
 # ---------------------------------------------------------------- sandboxes
 
 def _binds() -> list[str]:
-    """A read-only system and Python (as jail does), and this checkout's package at /grader/autograder."""
-    args: list[str] = []
-    for path in ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc"):
-        p = Path(path)
-        if p.is_symlink():
-            args += ["--symlink", os.readlink(p), path]
-        elif p.is_dir():
-            args += ["--ro-bind", path, path]
-    seen: set[str] = set()
-    for path in (sys.base_prefix, sys.prefix):
-        real = str(Path(path).resolve())
-        if real in seen or real.startswith(("/usr/", "/etc/")):
-            continue
-        seen.add(real)
-        for parent in reversed(Path(real).parents[:-1]):
-            args += ["--perms", "0755", "--dir", str(parent)]
-        args += ["--ro-bind", real, real]
-    return args + ["--ro-bind", str(REPO / "autograder"), "/grader/autograder"]
+    """jail's read-only system and Python, and this checkout's package at /grader/autograder."""
+    return jail._ro_binds() + ["--ro-bind", str(REPO / "autograder"), "/grader/autograder"]
 
 
 MODES = {  # bubblewrap's user-namespace arguments, and the uid new_notebook_namespace is given

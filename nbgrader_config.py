@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+import nbgrader
+
 from autograder import nbgrader_speedups
 
 if not os.environ.get("BACKPROP_NBGRADER_AS_SHIPPED"):  # set only by the bench, to time nbgrader as shipped
@@ -83,5 +85,15 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.ClearHiddenTests",
     "autograder.nbgrader_steps.ScrubTracebacks",
     "nbgrader.preprocessors.GetGrades",
+    "autograder.feedback_page.ReportCards",  # each test cell's feedback as a report card, no bare score output
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+# The page: nbgrader's feedback template with an index naming each exercise (score, what broke first),
+# wrapped text, and the visible checks' code folded (autograder/feedback_templates/).
+# (template_file, not template_name: nbgrader's formgrader forces template_name = "feedback", whose folder
+# ours extends; autograder/feedback_templates/feedback/ is searched first, then nbgrader's.)
+c.HTMLExporter.template_file = "backprop_feedback.html.j2"
+c.HTMLExporter.extra_template_basedirs = [
+    str(Path(__file__).resolve().parent / "autograder" / "feedback_templates"),
+    str(Path(nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates"),
 ]

@@ -55,6 +55,7 @@ class Submission:
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
     code: str = ""
+    untouched: bool = False  # no code of its own: empty, or the release's solution cells unchanged
 
 
 @dataclass
@@ -86,10 +87,14 @@ def load(root: Path, assignments: list[str] | None = None) -> Cohort:
         for a in wanted:
             for student, score in _scores(gb, a):
                 subs[student, a] = Submission(student, a, float(score), float(gb.find_assignment(a).max_score))
+    stubs = {a: _solution_code(root / "release" / a) for a in wanted}
+    untouched = {a: normalise(stub) for a, stub in stubs.items()}
     for (s, a), sub in subs.items():
         _add_results(root, sub)
         sub.code = _solution_code(root / "submitted" / s / a)
-    stubs = {a: _solution_code(root / "release" / a) for a in wanted}
+        sub.untouched = not sub.code.strip() or normalise(sub.code) == untouched[a]
+        if sub.problems:
+            sub.problems = _name_exercises(sub.problems, root / "submitted" / s / a, a)
     return Cohort(list(wanted), students, subs, stubs)
 
 
@@ -122,6 +127,40 @@ def _add_results(root: Path, sub: Submission) -> None:
         sub.stopped = sub.stopped or outcome.get("stopped")
         sub.problems += [f"{p.get('cell')}: {p.get('error')}" for p in outcome.get("cell_problems", [])]
         sub.seconds += float(outcome.get("sandbox_seconds", 0.0))
+
+
+def _name_exercises(problems: list[str], folder: Path, assignment: str) -> list[str]:
+    """Each "cell 21: NotImplementedError: …" as "Hidden weights ∂L/∂W1 (cell 21): …": the exercise is
+    the one whose test cell comes next after the cell that raised, in the submitted notebook."""
+    from autograder.grading import title_of
+    from autograder.notebook_grading import _grade_call
+
+    exercise_at: dict[str, str] = {}
+    for path in sorted(folder.glob("*.ipynb")):
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        except (OSError, ValueError, KeyError):
+            continue
+        pending: list[str] = []
+        for i, cell in enumerate(cells):
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            source = "".join(cell["source"]) if isinstance(cell.get("source"), list) else str(cell.get("source", ""))
+            call = _grade_call(source) if meta.get("grade") and not meta.get("solution") else None
+            if call is not None:
+                try:
+                    title = title_of(assignment, call[1])
+                except KeyError:
+                    title = call[1]
+                exercise_at.update({name: title for name in pending})
+                pending = []
+            elif cell.get("cell_type") == "code":
+                pending += [meta.get("grade_id", f"cell {i + 1}"), f"cell {i + 1}"]
+    named = []
+    for problem in problems:
+        cell, _, error = problem.partition(": ")
+        title = exercise_at.get(cell)
+        named.append(f"{title} ({cell}): {error}" if title else problem)
+    return named
 
 
 def _solution_code(folder: Path) -> str:
@@ -233,10 +272,14 @@ def summarise(cohort: Cohort) -> dict:
         sentence: dict[str, str] = {}
         section: dict[str, str] = {}
         unnamed, examples, other_numbers = 0, [], []
+        wrong_answers: dict[str, Counter] = defaultdict(Counter)  # exercise → its wrong answers (the quiz's)
         for sub in subs:
             names = []
             for ex in sub.exercises:
-                per_ex[ex.exercise].append(ex)
+                if not sub.untouched:  # an exercise's mean is over notebooks with code of their own
+                    per_ex[ex.exercise].append(ex)
+                if ex.score < ex.points and not sub.untouched:
+                    wrong_answers[ex.exercise][_wrong_answer(ex)] += 1
                 other_numbers += [(sub.student, ex.exercise, whose) for whose in ex.evidence]
                 for name in dict.fromkeys(ex.diagnoses):
                     if sub.student not in who[name]:
@@ -244,21 +287,23 @@ def summarise(cohort: Cohort) -> dict:
                     who[name].add(sub.student)
                     names.append(name)
                     sentence.setdefault(name, _sentence(ex.feedback, name))
-                    section.setdefault(name, f"{ex.exercise}: {where_to_look(a, ex.exercise) or ''}".rstrip(": "))
+                    section.setdefault(name, f"{_title(a, ex.exercise)}: {where_to_look(a, ex.exercise) or ''}".rstrip(": "))
                 if ex.score < ex.points and not ex.diagnoses and "expected" in ex.feedback:
                     unnamed += 1
                     if len(examples) < 5:
                         examples.append({"exercise": ex.exercise, "shown": _expected_got(ex.feedback)})
             learner_mistakes[sub.student][a] = sorted(set(names))
-        histogram = [0] * 10
+        histogram = [0] * 11  # 0–9 %, 10–19 %, …, 90–99 %, and full marks on its own
         for sub in subs:
             share = sub.score / sub.max_score if sub.max_score else 0.0
-            histogram[min(int(share * 10), 9)] += 1
-        exercises = [{"exercise": name, "mean": sum(e.score for e in exs) / len(exs), "points": exs[0].points,
-                      "full": sum(e.score >= e.points for e in exs) / len(exs), "n": len(exs)}
+            histogram[10 if share >= 1 else min(int(share * 100 + 1e-9) // 10, 9)] += 1
+        exercises = [{"exercise": name, "title": _title(a, name), "mean": sum(e.score for e in exs) / len(exs),
+                      "points": exs[0].points, "full": sum(e.score >= e.points for e in exs) / len(exs), "n": len(exs),
+                      "question": _question(a, name),
+                      "wrong": [(w, n) for w, n in wrong_answers[name].most_common(3) if w]}
                      for name, exs in per_ex.items()]
         out["assignments"][a] = {
-            "submitted": len(subs), "max": top, "histogram": histogram,
+            "submitted": len(subs), "untouched": sum(s.untouched for s in subs), "max": top, "histogram": histogram,
             "mean": sum(s.score for s in subs) / len(subs) if subs else 0.0,
             "exercises": exercises,
             "mistakes": [{"name": n, "count": c, "sentence": sentence[n], "section": section[n],
@@ -277,20 +322,109 @@ def summarise(cohort: Cohort) -> dict:
             sub = cohort.submissions.get((s, a))
             row["scores"][a] = None if sub is None else sub.score
         out["learners"].append(row)
-    for first, then in zip(cohort.assignments, cohort.assignments[1:], strict=False):
-        top = out["assignments"][first]["mistakes"][:1]
-        if top:
-            name, had = top[0]["name"], set(top[0]["learners"])
-            again = {s for s in had if name in learner_mistakes.get(s, {}).get(then, [])}
-            out["carry"].append({"mistake": name, "in": first, "then": then, "had": len(had), "again": len(again)})
+    out["carry"] = _carry_over(cohort, out, learner_mistakes)
+    out["reteach"] = _reteach(out)
     return out
+
+
+def _title(assignment: str, exercise: str) -> str:
+    """The exercise's name as the notebook and the feedback say it ("Hidden weights ∂L/∂W1", not
+    "hidden_weights"; a quiz question's id)."""
+    from autograder.grading import title_of
+
+    try:
+        return exercise if assignment == "quiz" else title_of(assignment, exercise)
+    except KeyError:
+        return exercise
+
+
+def _question(assignment: str, exercise: str) -> str:
+    """A quiz question's text (with the parameters' names where each learner has their own numbers)."""
+    if assignment != "quiz":
+        return ""
+    from autograder import banks
+
+    try:
+        q = banks.question(exercise)
+    except (KeyError, ValueError, OSError):
+        return ""
+    return q.ask if q.ask != q.title else q.title
+
+
+_GIVEN = re.compile(r"^\w+: (?P<given>.+?) is (?:not right|not equivalent to the right formula|the right answer for other)")
+
+
+def _wrong_answer(ex: Exercise) -> str:
+    """What a wrong answer was, in words that are the same across learners: its diagnosis when there is one
+    (numbers differ from learner to learner; "sign flip" does not), else the formula or shape given."""
+    if ex.diagnoses:
+        return ex.diagnoses[0]
+    for line in ex.feedback.splitlines():
+        line = line.strip()
+        m = _GIVEN.match(line)
+        if m:
+            given = m["given"]
+            return given if given.startswith(("'", '"', "(")) else "a wrong number, no known relation"
+        if line.endswith("the shape is not right."):
+            return "a wrong shape"
+    return ""
+
+
+def _carry_over(cohort: Cohort, out: dict, learner_mistakes: dict[str, dict[str, list[str]]]) -> list[dict]:
+    """For the three commonest mistakes of each assignment: the next assignment that examines the same
+    concept again (`concepts`), how many of those learners submitted it, and how many of them made a
+    mistake of that concept there again. Never paired with an assignment that cannot show it."""
+    from autograder.concepts import concept_of, examined_again, same_concept
+
+    named_in = {a: {m["name"] for m in d["mistakes"]} for a, d in out["assignments"].items()}
+    rows = []
+    for a in cohort.assignments:
+        for m in out["assignments"][a]["mistakes"][:3]:
+            then = examined_again(m["name"], a, cohort.assignments, named_in)
+            concept = concept_of(m["name"])
+            if not then:
+                continue
+            had = set(m["learners"])
+            took = {s for s in had if (s, then[0]) in cohort.submissions}
+            again = {s for s in took if any(same_concept(m["name"], n) for n in learner_mistakes.get(s, {}).get(then[0], []))}
+            rows.append({"mistake": m["name"], "concept": concept.label if concept else m["name"], "in": a,
+                         "then": then[0], "had": len(had), "took": len(took), "again": len(again)})
+    return rows
+
+
+def _reteach(out: dict) -> dict:
+    """The page's first section: the mistakes most learners made, across assignments (learners counted
+    once, with the formula to re-teach), and the exercises with the lowest share of full marks."""
+    learners: dict[str, set[str]] = defaultdict(set)
+    where: dict[str, list[str]] = defaultdict(list)
+    section: dict[str, str] = {}
+    for a, d in out["assignments"].items():
+        for m in d["mistakes"]:
+            learners[m["name"]] |= set(m["learners"])
+            where[m["name"]].append(a)
+            section.setdefault(m["name"], m["section"])
+    submitted = {r["student"] for r in out["learners"] if any(v is not None for v in r["scores"].values())}
+    mistakes = sorted(learners, key=lambda n: (-len(learners[n]), n))[:5]
+    exercises = sorted(((a, e) for a, d in out["assignments"].items() for e in d["exercises"] if e["n"]),
+                       key=lambda ae: (ae[1]["full"], ae[1]["mean"] / (ae[1]["points"] or 1)))[:5]
+    return {
+        "learners": len(submitted),
+        "mistakes": [{"name": n, "learners": len(learners[n]), "assignments": where[n], "section": section[n]}
+                     for n in mistakes],
+        "exercises": [{"assignment": a, "exercise": e["exercise"], "title": e["title"], "full": e["full"],
+                       "mean": e["mean"], "points": e["points"], "n": e["n"]} for a, e in exercises],
+    }
 
 
 # --- writing --------------------------------------------------------------------------------------------
 
 
 def text_summary(data: dict) -> str:
-    lines = []
+    r = data["reteach"]
+    lines = ["What to re-teach: " + ("; ".join(f"{m['name']} ({m['learners']} of {r['learners']} learners)"
+                                             for m in r["mistakes"][:3]) or "no mistake was diagnosed"),
+             "Lowest share of full marks: " + "; ".join(f"{e['assignment']} {e['title']} ({e['full']:.0%})"
+                                                        for e in r["exercises"][:3])]
     for a, d in data["assignments"].items():
         top = ", ".join(f"{m['name']} ({m['count']})" for m in d["mistakes"][:3]) or "none"
         lines.append(f"{a}: {d['submitted']} submitted, mean {d['mean']:.2f} / {d['max']:g}; most common mistakes: "
@@ -320,10 +454,12 @@ def write_csv(data: dict, folder: Path) -> list[Path]:
                 w.writerow([a, m["name"], m["count"], m["sentence"], m["section"], " ".join(m["learners"])])
     with open(paths[2], "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["assignment", "exercise", "mean score", "points", "share with full marks", "submissions"])
+        w.writerow(["assignment", "exercise", "title", "mean score", "points", "share with full marks",
+                    "notebooks (untouched ones left out)", "untouched notebooks", "commonest wrong answers"])
         for a, d in data["assignments"].items():
             for e in d["exercises"]:
-                w.writerow([a, e["exercise"], f"{e['mean']:.4g}", f"{e['points']:g}", f"{e['full']:.3f}", e["n"]])
+                w.writerow([a, e["exercise"], e["title"], f"{e['mean']:.4g}", f"{e['points']:g}", f"{e['full']:.3f}",
+                            e["n"], d["untouched"], "; ".join(f"{w_} ({n})" for w_, n in e["wrong"])])
     with open(paths[3], "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["assignment", "learner_a", "learner_b", "similarity"])
@@ -353,31 +489,69 @@ def _bars(items: list[tuple[str, float]], width: int = 520, label_width: int = 2
     return f'<svg class="chart" width="{width}" height="{len(items) * 22 + 6}">{"".join(rows)}</svg>'
 
 
+HISTOGRAM_LABELS = [f"{k * 10}–{k * 10 + 9}" for k in range(10)] + ["100"]
+
+
+def _ticks(top: int) -> list[int]:
+    """Whole-number ticks from 0 to at least `top` (the tallest bar), six at most, at 1, 2, 5, 10, 20, … apart."""
+    step = 1
+    while top > 5 * step:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2
+    return list(range(0, -(-max(top, 1) // step) * step + 1, step))
+
+
 def _histogram(counts: list[int]) -> str:
-    top = max(counts) or 1
-    bars = []
+    """Learners per score band, as inline SVG: a y axis with whole-number ticks, every count written above
+    its bar with room to spare, bars labelled by their band (full marks its own bar)."""
+    ticks = _ticks(max(counts) or 1)
+    top = ticks[-1]
+    left, bar, gap, plot_top, plot_h = 44, 40, 8, 22, 130
+    width = left + len(counts) * (bar + gap) + 10
+    parts = ['<text class="axis-title" x="4" y="12">learners</text>']
+    for t in ticks:
+        y = plot_top + plot_h - plot_h * t / top
+        parts.append(f'<line class="grid" x1="{left}" x2="{width - 6}" y1="{y:.1f}" y2="{y:.1f}"/>'
+                     f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{t}</text>')
+    parts.append(f'<line class="axis" x1="{left}" x2="{left}" y1="{plot_top}" y2="{plot_top + plot_h}"/>')
     for k, c in enumerate(counts):
-        h = 120 * c / top
-        bars.append(f'<rect class="bar" x="{k * 42 + 30}" y="{130 - h:.1f}" width="36" height="{h:.1f}"/>'
-                    f'<text x="{k * 42 + 48}" y="{125 - h:.1f}" text-anchor="middle">{c}</text>'
-                    f'<text x="{k * 42 + 48}" y="146" text-anchor="middle">{k * 10}%</text>')
-    return f'<svg class="chart histogram" width="460" height="152">{"".join(bars)}</svg>'
+        h = plot_h * c / top
+        x = left + gap + k * (bar + gap)
+        y = plot_top + plot_h - h
+        parts.append(f'<rect class="bar{" full" if k == 10 else ""}" x="{x}" y="{y:.1f}" width="{bar}" height="{h:.1f}">'
+                     f"<title>{HISTOGRAM_LABELS[k]} %: {c}</title></rect>"
+                     f'<text class="count" x="{x + bar / 2}" y="{y - 4:.1f}" text-anchor="middle">{c}</text>'
+                     f'<text x="{x + bar / 2}" y="{plot_top + plot_h + 15}" text-anchor="middle">{HISTOGRAM_LABELS[k]}</text>')
+    parts.append(f'<text class="axis-title" x="{left + gap}" y="{plot_top + plot_h + 32}">score, % of the maximum '
+                 "(rounded down; 100 = full marks)</text>")
+    return (f'<svg class="chart histogram" width="{width}" height="{plot_top + plot_h + 38}" '
+            f'role="img" aria-label="learners per score band">{"".join(parts)}</svg>')
 
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Cohort report</title><style>
-body{{font:14px system-ui,sans-serif;margin:2em;max-width:1100px}} .bar{{fill:#4a78b5}} svg text{{font-size:11px}}
-table{{border-collapse:collapse;margin:.5em 0}} td,th{{border:1px solid #ccc;padding:3px 8px;text-align:left}}
-th.sortable{{cursor:pointer;background:#eef}} .note{{color:#555}}
-pre{{background:#f6f6f6;padding:6px;max-height:14em;overflow:auto}}
+body{{font:14px system-ui,sans-serif;margin:2em auto;padding:0 2em;max-width:1100px;overflow-wrap:break-word}}
+.bar{{fill:#4a78b5}} .bar.full{{fill:#2f8a4c}} svg text{{font-size:11px}} svg .count{{font-weight:600}}
+svg .grid{{stroke:#e3e6ea}} svg .axis{{stroke:#777}} svg .axis-title{{fill:#555}} svg{{max-width:100%;overflow:visible}}
+table{{border-collapse:collapse;margin:.5em 0;max-width:100%}} td,th{{border:1px solid #ccc;padding:3px 8px;text-align:left;
+vertical-align:top}} th.sortable{{cursor:pointer;background:#eef}} .note{{color:#555}} td.num,th.num{{text-align:right}}
+pre{{background:#f6f6f6;padding:6px;max-height:14em;overflow:auto;margin:0;white-space:pre}}
+.pair{{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:8px;margin:.3em 0 1em}}
+.pair h4{{margin:.2em 0}} .pair>div{{min-width:0}}
+.summary{{background:#f3f7fc;border:1px solid #c9d8ea;border-radius:6px;padding:.4em 1.2em .8em}}
+.summary h2{{margin-top:.4em}} .summary li{{margin:.3em 0}}
 .pager button{{margin:0 2px}}
 </style></head><body>
 <h1>Cohort report</h1>
 <p class="note">From the gradebook and the grader's stored results; nothing was regraded. {learners} learners.</p>
+{reteach}
 <h2>Funnel</h2>{funnel}
-<h2>Mistakes that carry over</h2>{carry}
+<h2>Mistakes that carry over</h2>
+<p class="note">For the three commonest mistakes of each assignment: the next assignment that examines the same
+concept, and how many of the learners who made it made a mistake of that concept there again (of those who
+submitted it). A mistake is never compared with an assignment that cannot show it.</p>{carry}
 {sections}
 <h2>Learners</h2>
-<p class="note">Click a column to sort. {learners} rows, {page} per page.</p>
+<p class="note">Scores out of the maximum in each column's heading. Click a column to sort. {learners} rows,
+{page} per page.</p>
 <table id="learners"><thead><tr>{learner_head}</tr></thead><tbody></tbody></table>
 <div class="pager" id="pager"></div>
 <script id="learner-data" type="application/json">{learner_json}</script>
@@ -407,41 +581,71 @@ render();
 """
 
 
-def _table(head: list[str], rows: list[list]) -> str:
+def _table(head: list[str], rows: list[list], numeric: tuple[int, ...] = ()) -> str:
     if not rows:
         return "<p>none</p>"
-    cells = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>" for r in rows)
-    return "<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + f"</tr>{cells}</table>"
+
+    def cell(k: int, v, tag: str = "td") -> str:
+        kind = ' class="num"' if k in numeric else ""
+        return f"<{tag}{kind}>{html.escape(str(v))}</{tag}>"
+    cells = "".join("<tr>" + "".join(cell(k, v) for k, v in enumerate(r)) + "</tr>" for r in rows)
+    return "<table><tr>" + "".join(cell(k, h, "th") for k, h in enumerate(head)) + f"</tr>{cells}</table>"
+
+
+def _reteach_html(r: dict) -> str:
+    """The summary an instructor reads first: what to re-teach."""
+    n = r["learners"] or 1
+    mistakes = "".join(
+        f"<li><b>{html.escape(m['name'])}</b>: {m['learners']} of {r['learners']} learners ({m['learners'] / n:.0%}), in "
+        f"{html.escape(', '.join(m['assignments']))}. Re-teach: {html.escape(m['section'] or 'the exercise')}.</li>"
+        for m in r["mistakes"]) or "<li>No mistake was diagnosed.</li>"
+    exercises = "".join(
+        f"<li><b>{html.escape(e['assignment'])} · {html.escape(e['title'])}</b>: {e['full']:.0%} full marks, mean "
+        f"{e['mean']:.2f} of {e['points']:g} ({e['n']} notebooks with code of their own)</li>" for e in r["exercises"])
+    return ('<div class="summary" id="summary"><h2>What to re-teach</h2>'
+            "<h3>The mistakes most learners made, across assignments</h3>"
+            f"<ol>{mistakes}</ol><h3>The exercises with the lowest share of full marks</h3>"
+            f"<ol>{exercises or '<li>none</li>'}</ol></div>")
 
 
 def _section(a: str, d: dict, code_of: dict[tuple[str, str], str]) -> str:
+    quiz = any(e["question"] for e in d["exercises"])
+    touched = d["submitted"] - d["untouched"]
+    means = (f"Means over the {touched} notebooks with code of their own; the {d['untouched']} untouched "
+             "(the release as handed out, or empty) are left out, and count as 0 in the scores above."
+             if d["untouched"] else f"Means over all {touched} notebooks (none was left untouched).")
+    if quiz:
+        ex_table = _table(["question", "asked", "mean score", "full marks", "commonest wrong answers"],
+                          [[e["title"], e["question"], f"{e['mean']:.2f} / {e['points']:g}", f"{e['full']:.0%}",
+                            "; ".join(f"{w} ({n}×)" for w, n in e["wrong"]) or "–"] for e in d["exercises"]], (2, 3))
+    else:
+        ex_table = _table(["exercise", "mean score", "full marks", "notebooks"],
+                          [[e["title"], f"{e['mean']:.2f} / {e['points']:g}", f"{e['full']:.0%}", e["n"]]
+                           for e in d["exercises"]], (1, 2, 3))
     parts = [f'<h2 id="{html.escape(a)}">{html.escape(a)}</h2>',
              f"<p>{d['submitted']} submitted; mean score {d['mean']:.2f} of {d['max']:g}.</p>",
-             "<h3>Score distribution (share of the maximum)</h3>", _histogram(d["histogram"]),
-             "<h3>Exercises</h3>",
-             _table(["exercise", "mean score", "points", "full marks"],
-                    [[e["exercise"], f"{e['mean']:.2f}", f"{e['points']:g}", f"{e['full']:.0%}"] for e in d["exercises"]]),
+             "<h3>Score distribution (learners per band of the maximum)</h3>", _histogram(d["histogram"]),
+             "<h3>Questions</h3>" if quiz else "<h3>Exercises</h3>", f'<p class="note">{means}</p>', ex_table,
              "<h3>Diagnosed mistakes, most common first</h3>",
              _bars([(m["name"], m["count"]) for m in d["mistakes"][:15]]),
              _table(["mistake", "learners", "what they read", "re-teach"],
-                    [[m["name"], m["count"], m["sentence"], m["section"]] for m in d["mistakes"]]),
+                    [[m["name"], m["count"], m["sentence"], m["section"]] for m in d["mistakes"]], (1,)),
              "<details><summary>Learners per mistake</summary>",
              _table(["mistake", "learners"], [[m["name"], " ".join(m["learners"])] for m in d["mistakes"]]),
              "</details>",
              f"<h3>Wrong answers with no diagnosis: {d['unnamed']}</h3>",
-             _table(["exercise", "expected / got"], [[e["exercise"], e["shown"]] for e in d["unnamed_examples"]]),
+             _table(["exercise", "expected / got"], [[_title(a, e["exercise"]), e["shown"]] for e in d["unnamed_examples"]]),
              "<h3>Stopped (time, memory, processes, output) and crashed cells</h3>",
              _table(["learner", "why"], d["stopped"] + d["crashed"]),
-             "<h3>Slowest submissions (seconds in the sandbox)</h3>", _table(["learner", "seconds"], d["slowest"]),
+             "<h3>Slowest submissions (seconds in the sandbox)</h3>", _table(["learner", "seconds"], d["slowest"], (1,)),
              "<h3>Possibly copied work</h3>",
              '<p class="note">A flag, not a verdict: the two learners\' solution cells are this similar after '
              "normalising names, comments and whitespace. Shared starter code and short exercises look alike; "
              "read them side by side before deciding anything.</p>"]
     for x, y, sim in d["copied"][:50]:
         parts.append(f"<details><summary>{html.escape(x)} and {html.escape(y)}: {sim:.0f}% similar</summary>"
-                     f"<table><tr><th>{html.escape(x)}</th><th>{html.escape(y)}</th></tr><tr>"
-                     f"<td><pre>{html.escape(code_of.get((x, a), ''))}</pre></td>"
-                     f"<td><pre>{html.escape(code_of.get((y, a), ''))}</pre></td></tr></table></details>")
+                     f'<div class="pair"><div><h4>{html.escape(x)}</h4><pre>{html.escape(code_of.get((x, a), ""))}</pre></div>'
+                     f'<div><h4>{html.escape(y)}</h4><pre>{html.escape(code_of.get((y, a), ""))}</pre></div></div></details>')
     if not d["copied"]:
         parts.append("<p>none</p>")
     if d["other_numbers"]:
@@ -459,11 +663,14 @@ def write_html(data: dict, cohort: Cohort, path: Path, per_page: int = 50) -> Pa
              "; ".join(f"{a}: {', '.join(ms)}" for a, ms in r["mistakes"].items() if ms)] for r in data["learners"]]
     code_of = {(s, a): sub.code for (s, a), sub in cohort.submissions.items()}
     funnel = _bars([(f["assignment"], f["submitted"]) for f in data["funnel"]], unit=f" of {len(cohort.students)}")
-    carry = _table(["mistake", "in", "learners", "then in", "made it again"],
-                   [[c["mistake"], c["in"], c["had"], c["then"], c["again"]] for c in data["carry"]])
+    carry = _table(["mistake", "concept", "in", "learners", "examined again in", "of them submitted it", "made it again"],
+                   [[c["mistake"], c["concept"], c["in"], c["had"], c["then"], c["took"], c["again"]] for c in data["carry"]],
+                   (3, 5, 6))
+    head = ["learner", *(f"{a} (/ {data['assignments'][a]['max']:g})" for a in assignments), "mistakes"]
     page = PAGE.format(learners=len(cohort.students), funnel=funnel, carry=carry, page=per_page,
+                       reteach=_reteach_html(data["reteach"]),
                        sections="\n".join(_section(a, data["assignments"][a], code_of) for a in assignments),
-                       learner_head="".join(f"<th>{html.escape(h)}</th>" for h in ["learner", *assignments, "mistakes"]),
+                       learner_head="".join(f"<th>{html.escape(h)}</th>" for h in head),
                        learner_json=json.dumps(rows).replace("</", "<\\/"))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")

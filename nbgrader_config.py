@@ -82,7 +82,7 @@ c.Autograde.sanitize_preprocessors = [
 # clear them first, and cut tracebacks (they quote the cell's source), so feedback shows the
 # checks' messages and never their code.
 c.GenerateFeedback.preprocessors = [
-    "nbgrader.preprocessors.ClearHiddenTests",
+    "autograder.feedback_page.ClearHiddenTests",  # nbgrader's, taking the exporter's display_data_priority
     "autograder.nbgrader_steps.ScrubTracebacks",
     "nbgrader.preprocessors.GetGrades",
     "autograder.feedback_page.ReportCards",  # each test cell's feedback as a report card, no bare score output

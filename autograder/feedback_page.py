@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbformat import NotebookNode
+from nbgrader.preprocessors import ClearHiddenTests as _ClearHiddenTests
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
+from traitlets import List
 
 TEMPLATES = Path(__file__).resolve().parent / "feedback_templates"
 TEMPLATE_FILE = "backprop_feedback.html.j2"  # in TEMPLATES/feedback/, beside nbgrader's own "feedback"
@@ -61,7 +63,7 @@ class Card:
             return "" if self.score >= self.points else (self.extra[0][0] if self.extra else "")
         first = failed[0]
         text = " ".join(first.diagnosis) or (first.evidence[0] if first.evidence else first.name)
-        known = re.match(r"This matches a known mistake: .+?\.(?= |$)", text)
+        known = re.search(r"This matches a known mistake: .+?\.(?= |$)", text)
         text = known.group(0) if known else text
         return text if len(text) <= 160 else text[:157].rstrip() + "…"
 
@@ -148,7 +150,8 @@ def card_html(card: Card) -> str:
     kind = "bp-full" if card.score >= card.points else ("bp-part" if card.score > 0 else "bp-zero")
     parts = [CSS, '<div class="bp-card">',
              f'<div class="bp-head"><span class="bp-title">{_esc(card.title)}</span>'
-             f'<span class="bp-score {kind}">{card.score:g} / {card.points:g} points</span></div>']
+             f'<span class="bp-score {kind}">{card.score:g} / {card.points:g} point{"" if card.points == 1 else "s"}'
+             "</span></div>"]
     if card.notes:
         parts.append('<div class="bp-notes"><b>About your submission:</b>'
                      + "".join(f"<p>⚠ {_esc(n)}</p>" for n in card.notes) + "</div>")
@@ -169,7 +172,21 @@ def card_html(card: Card) -> str:
     return "".join(parts)
 
 
-class ReportCards(NbGraderPreprocessor):
+class FeedbackStep(NbGraderPreprocessor):
+    """A preprocessor of `generate_feedback` that takes the HTML exporter's `display_data_priority`. The
+    exporter sets it for every `NbConvertBase`; nbgrader's base preprocessor redeclares the trait without
+    `config=True`, so each of its preprocessors but GetGrades logs "Config option `display_data_priority`
+    not recognized" on every notebook. (The value is not used by these steps.)"""
+
+    display_data_priority = List(["text/html", "application/pdf", "text/latex", "image/svg+xml", "image/png",
+                                  "image/jpeg", "text/plain"]).tag(config=True)
+
+
+class ClearHiddenTests(FeedbackStep, _ClearHiddenTests):
+    """nbgrader's ClearHiddenTests, as a feedback step (see `FeedbackStep`)."""
+
+
+class ReportCards(FeedbackStep):
     """For feedback: each test cell's feedback becomes a report card (`card_html`) and its score output
     is dropped; an error output (a cell that produced no score) stays, with its reason. The cell's
     metadata gets `backprop_title` and `backprop_headline` for the page's index. Text that is not in the

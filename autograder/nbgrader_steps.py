@@ -14,7 +14,7 @@ from nbgrader.converters import Autograde
 from nbgrader.converters.base import NbGraderException
 from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells, SaveAutoGrades
 from nbgrader.utils import compute_checksum, determine_grade, is_grade, is_solution, is_task
-from traitlets import Bool
+from traitlets import Bool, List
 from traitlets.utils.importstring import import_item
 
 from autograder import notebook_grading
@@ -293,6 +293,11 @@ class ScrubTracebacks(NbGraderPreprocessor):
     """For feedback: an error in a test cell keeps its name and message but loses its
     traceback, which IPython draws with the cell's source, hidden-test lines included
     (nbgrader issues #917 and #1363)."""
+
+    # the HTML exporter configures it for every NbConvertBase; without config=True here nbgrader's log says
+    # "Config option `display_data_priority` not recognized" for every notebook (autograder.feedback_page)
+    display_data_priority = List(["text/html", "application/pdf", "text/latex", "image/svg+xml", "image/png",
+                                  "image/jpeg", "text/plain"]).tag(config=True)
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
         if cell.cell_type == "code" and is_grade(cell):

@@ -94,7 +94,7 @@ def load(root: Path, assignments: list[str] | None = None) -> Cohort:
         sub.code = _solution_code(root / "submitted" / s / a)
         sub.untouched = not sub.code.strip() or normalise(sub.code) == untouched[a]
         if sub.problems:
-            sub.problems = _name_exercises(sub.problems, root / "submitted" / s / a, a)
+            sub.problems = _name_exercises(sub.problems, root / "autograded" / s / a, a)
     return Cohort(list(wanted), students, subs, stubs)
 
 
@@ -131,7 +131,8 @@ def _add_results(root: Path, sub: Submission) -> None:
 
 def _name_exercises(problems: list[str], folder: Path, assignment: str) -> list[str]:
     """Each "cell 21: NotImplementedError: …" as "Hidden weights ∂L/∂W1 (cell 21): …": the exercise is
-    the one whose test cell comes next after the cell that raised, in the submitted notebook."""
+    the one whose test cell comes next after the cell that raised, in the autograded notebook (the one the
+    sandbox ran: test cells restored, with the hidden `grade(...)` call that names their exercise)."""
     from autograder.grading import title_of
     from autograder.notebook_grading import _grade_call
 
@@ -142,6 +143,7 @@ def _name_exercises(problems: list[str], folder: Path, assignment: str) -> list[
         except (OSError, ValueError, KeyError):
             continue
         pending: list[str] = []
+        title = ""
         for i, cell in enumerate(cells):
             meta = cell.get("metadata", {}).get("nbgrader", {})
             source = "".join(cell["source"]) if isinstance(cell.get("source"), list) else str(cell.get("source", ""))
@@ -155,11 +157,18 @@ def _name_exercises(problems: list[str], folder: Path, assignment: str) -> list[
                 pending = []
             elif cell.get("cell_type") == "code":
                 pending += [meta.get("grade_id", f"cell {i + 1}"), f"cell {i + 1}"]
+        if title:  # cells after the last exercise: not graded, but they use what came before
+            exercise_at.update({name: f"\0{title}" for name in pending})
     named = []
     for problem in problems:
         cell, _, error = problem.partition(": ")
-        title = exercise_at.get(cell)
-        named.append(f"{title} ({cell}): {error}" if title else problem)
+        if error.strip() == "NotImplementedError:":
+            error = "NotImplementedError (the release's raise NotImplementedError() is still there: not written yet)"
+        where = exercise_at.get(cell)
+        if where and where.startswith("\0"):
+            named.append(f"{cell}, after the last exercise ({where[1:]}), not graded: {error}")
+        else:
+            named.append(f"{where} ({cell}): {error}" if where else f"{cell}: {error}")
     return named
 
 
@@ -405,7 +414,7 @@ def _reteach(out: dict) -> dict:
             section.setdefault(m["name"], m["section"])
     submitted = {r["student"] for r in out["learners"] if any(v is not None for v in r["scores"].values())}
     mistakes = sorted(learners, key=lambda n: (-len(learners[n]), n))[:5]
-    exercises = sorted(((a, e) for a, d in out["assignments"].items() for e in d["exercises"] if e["n"]),
+    exercises = sorted(((a, e) for a, d in out["assignments"].items() for e in d["exercises"] if e["n"] and e["full"] < 1),
                        key=lambda ae: (ae[1]["full"], ae[1]["mean"] / (ae[1]["points"] or 1)))[:5]
     return {
         "learners": len(submitted),

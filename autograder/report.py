@@ -296,7 +296,8 @@ def summarise(cohort: Cohort) -> dict:
                     who[name].add(sub.student)
                     names.append(name)
                     sentence.setdefault(name, _sentence(ex.feedback, name))
-                    section.setdefault(name, f"{_title(a, ex.exercise)}: {where_to_look(a, ex.exercise) or ''}".rstrip(": "))
+                    section.setdefault(name, f"{_title(a, ex.exercise)}: "
+                                             f"{where_to_look(a, ex.exercise) or _question(a, ex.exercise)}".rstrip(": "))
                 if ex.score < ex.points and not ex.diagnoses and "expected" in ex.feedback:
                     unnamed += 1
                     if len(examples) < 5:
@@ -348,16 +349,15 @@ def _title(assignment: str, exercise: str) -> str:
 
 
 def _question(assignment: str, exercise: str) -> str:
-    """A quiz question's text (with the parameters' names where each learner has their own numbers)."""
+    """A quiz question's text, with the bank's own numbers (each learner's differ)."""
     if assignment != "quiz":
         return ""
     from autograder import banks
 
     try:
-        q = banks.question(exercise)
-    except (KeyError, ValueError, OSError):
+        return banks.asked(banks.question(exercise), "")
+    except (KeyError, ValueError, OSError, TypeError):
         return ""
-    return q.ask if q.ask != q.title else q.title
 
 
 _GIVEN = re.compile(r"^\w+: (?P<given>.+?) is (?:not right|not equivalent to the right formula|the right answer for other)")
@@ -402,24 +402,38 @@ def _carry_over(cohort: Cohort, out: dict, learner_mistakes: dict[str, dict[str,
 
 
 def _reteach(out: dict) -> dict:
-    """The page's first section: the mistakes most learners made, across assignments (learners counted
-    once, with the formula to re-teach), and the exercises with the lowest share of full marks."""
+    """The page's first section: the mistakes most learners made, across assignments, gathered by concept
+    (`concepts`: "sigmoid derivative at z" in classification and "activation derivative at z" in the
+    layers are one thing to re-teach; each learner counted once), with the formula to re-teach; and the
+    exercises with the lowest share of full marks. Answers right for someone else's numbers are not a
+    mistake to re-teach (the quiz section lists them)."""
+    from autograder.concepts import concept_of
+    from autograder.quiz import OTHER_NUMBERS
+
     learners: dict[str, set[str]] = defaultdict(set)
     where: dict[str, list[str]] = defaultdict(list)
+    names: dict[str, list[str]] = defaultdict(list)
+    times: Counter = Counter()
     section: dict[str, str] = {}
     for a, d in out["assignments"].items():
         for m in d["mistakes"]:
-            learners[m["name"]] |= set(m["learners"])
-            where[m["name"]].append(a)
-            section.setdefault(m["name"], m["section"])
+            if m["name"] == OTHER_NUMBERS:
+                continue
+            concept = concept_of(m["name"])
+            key = concept.label if concept else m["name"]
+            learners[key] |= set(m["learners"])
+            times[key] += m["count"]
+            where[key] += [a] if a not in where[key] else []
+            names[key] += [m["name"]] if m["name"] not in names[key] else []
+            section.setdefault(key, m["section"])
     submitted = {r["student"] for r in out["learners"] if any(v is not None for v in r["scores"].values())}
-    mistakes = sorted(learners, key=lambda n: (-len(learners[n]), n))[:5]
+    mistakes = sorted(learners, key=lambda n: (-len(learners[n]), -times[n], n))[:5]
     exercises = sorted(((a, e) for a, d in out["assignments"].items() for e in d["exercises"] if e["n"] and e["full"] < 1),
                        key=lambda ae: (ae[1]["full"], ae[1]["mean"] / (ae[1]["points"] or 1)))[:5]
     return {
         "learners": len(submitted),
-        "mistakes": [{"name": n, "learners": len(learners[n]), "assignments": where[n], "section": section[n]}
-                     for n in mistakes],
+        "mistakes": [{"name": n, "names": names[n], "learners": len(learners[n]), "times": times[n],
+                      "assignments": where[n], "section": section[n]} for n in mistakes],
         "exercises": [{"assignment": a, "exercise": e["exercise"], "title": e["title"], "full": e["full"],
                        "mean": e["mean"], "points": e["points"], "n": e["n"]} for a, e in exercises],
     }
@@ -605,7 +619,9 @@ def _reteach_html(r: dict) -> str:
     """The summary an instructor reads first: what to re-teach."""
     n = r["learners"] or 1
     mistakes = "".join(
-        f"<li><b>{html.escape(m['name'])}</b>: {m['learners']} of {r['learners']} learners ({m['learners'] / n:.0%}), in "
+        f"<li><b>{html.escape(m['name'])}</b>"
+        + (f" ({html.escape(', '.join(m['names']))})" if m["names"] != [m["name"]] else "")
+        + f": {m['learners']} of {r['learners']} learners ({m['learners'] / n:.0%}), {m['times']} times, in "
         f"{html.escape(', '.join(m['assignments']))}. Re-teach: {html.escape(m['section'] or 'the exercise')}.</li>"
         for m in r["mistakes"]) or "<li>No mistake was diagnosed.</li>"
     exercises = "".join(

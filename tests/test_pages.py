@@ -59,6 +59,30 @@ def test_autograde_raises_no_false_alarm_and_still_reports_tampering(course):
     assert graded.count("has changed!") == 1, graded  # ada, ben and cy: nothing (before: 7 each)
 
 
+@pytest.mark.parametrize("student", ["ada", "ben", "cy"])
+def test_nbgrader_alone_would_have_warned_for_every_test_cell(course, student, caplog):
+    """The control: nbgrader's own OverwriteCells, on the same submitted notebook and gradebook, says
+    "has changed!" for each of the 7 test cells, which is what the course's step no longer says."""
+    import logging
+
+    import nbformat
+    from nbgrader.preprocessors import OverwriteCells
+
+    from autograder.nbgrader_steps import OverwriteCellsOnce
+
+    root = course[0].root
+    path = root / "submitted" / student / "regression" / "regression.ipynb"
+    resources = {"nbgrader": {"notebook": "regression", "assignment": "regression", "student": student,
+                              "db_url": f"sqlite:///{root / 'gradebook.db'}"}}
+    said = {}
+    for step in (OverwriteCells, OverwriteCellsOnce):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            step(log=logging.getLogger("overwrite")).preprocess(nbformat.read(path, as_version=4), resources)
+        said[step.__name__] = sum("has changed!" in r.getMessage() for r in caplog.records)
+    assert said == {"OverwriteCells": 7, "OverwriteCellsOnce": 0}
+
+
 def test_generate_feedback_says_nothing_about_display_data_priority(course):
     _, _, feedback, _ = course
     assert "display_data_priority" not in feedback, feedback
@@ -143,5 +167,7 @@ def test_the_cohort_report_has_its_summary_and_no_overflow(course):
     assert sum(counts) == 4 and len(counts) == 11  # four learners, eleven bands (full marks its own)
     assert "regression (/ 10)" in head
     page_html = path.read_text(encoding="utf-8")
-    assert "NotImplementedError" not in page_html or "(cell " in page_html  # a crash names its exercise
+    # a crash says where it was: ben's and tam's plot cell, after the last exercise (it calls their train())
+    assert "cell 21, after the last exercise (Training loop), not graded: NotImplementedError" in page_html
+    assert "<td>cell 21: NotImplementedError" not in page_html
     assert "untouched" in page_html  # ben's notebook is left out of the exercise means, and the page says so

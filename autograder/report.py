@@ -17,6 +17,7 @@ Both are maintained libraries doing exactly this; a flag is a prompt to look, no
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import json
 import keyword
@@ -92,7 +93,11 @@ def load(root: Path, assignments: list[str] | None = None) -> Cohort:
     for (s, a), sub in subs.items():
         _add_results(root, sub)
         sub.code = _solution_code(root / "submitted" / s / a)
-        sub.untouched = not sub.code.strip() or normalise(sub.code) == untouched[a]
+        stub = stubs[a]
+        # the release's solution cells, unchanged (comments and spacing aside); the token comparison only
+        # for code about the stub's length: it is most of the cost for 5,000 learners
+        sub.untouched = not sub.code.strip() or sub.code == stub or (
+            abs(len(sub.code) - len(stub)) < 0.2 * len(stub) and normalise(sub.code) == untouched[a])
         if sub.problems:
             sub.problems = _name_exercises(sub.problems, root / "autograded" / s / a, a)
     return Cohort(list(wanted), students, subs, stubs)
@@ -337,6 +342,7 @@ def summarise(cohort: Cohort) -> dict:
     return out
 
 
+@functools.cache
 def _title(assignment: str, exercise: str) -> str:
     """The exercise's name as the notebook and the feedback say it ("Hidden weights ∂L/∂W1", not
     "hidden_weights"; a quiz question's id)."""
@@ -348,6 +354,7 @@ def _title(assignment: str, exercise: str) -> str:
         return exercise
 
 
+@functools.cache
 def _question(assignment: str, exercise: str) -> str:
     """A quiz question's text, with the bank's own numbers (each learner's differ)."""
     if assignment != "quiz":

@@ -92,3 +92,11 @@ def test_quiz_rows_show_the_question(tmp_path: Path):
     assert report._question("quiz", "E06")
     assert report._title("regression", "hidden_weights") == "Hidden weights ∂L/∂W1"
     json.dumps(report._reteach({"assignments": {}, "learners": []}))
+
+
+def test_learner_text_in_a_card_is_escaped():
+    """What a learner's code printed or raised reaches the card as text, never as markup."""
+    text = FEEDBACK.replace("hello", "</pre><script>alert(1)</script>").replace(
+        "This matches", "<img src=x onerror=alert(1)> This matches")
+    page = card_html(parse(text))
+    assert "<script>" not in page and "<img" not in page and "&lt;script&gt;" in page

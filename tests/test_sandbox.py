@@ -19,7 +19,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from autograder import jail, notebook_grading, quiz
+from autograder.assignments.quiz import builder as quiz
+from autograder.engine import jail, notebook_grading
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTION = REPO / "source" / "regression" / "regression.ipynb"
@@ -110,7 +111,7 @@ import os, glob, socket, sqlite3
 found = {{}}
 for path in {[str(course / 'gradebook.db'), str(course / 'source' / 'hidden.py'), str(course / notebook_grading.SECRET_FILE),
               str(course / 'submitted' / 'other' / 'regression' / 'regression.ipynb'), str(REPO / 'autograder' / 'oracle.py'),
-              str(REPO / 'autograder' / 'hidden_tests' / 'test_two_layer.py'), '/root/.bash_history']!r}:
+              str(REPO / 'autograder' / 'assignments' / 'two_layer' / 'hidden_checks.py'), '/root/.bash_history']!r}:
     try:
         found[path] = open(path).read()[:100]
     except Exception as exc:
@@ -119,8 +120,8 @@ for path in {[str(course / 'gradebook.db'), str(course / 'source' / 'hidden.py')
         open(path, 'w').write('overwritten')
     except Exception:
         pass
-for name in ('autograder.oracle', 'autograder.mistakes', 'autograder.grading',
-             'autograder.recording.standins.two_layer_backward'):
+for name in ('autograder.assignments.common.oracle', 'autograder.assignments.common.mistakes', 'autograder.grading',
+             'autograder.assignments.two_layer.standin_backward'):
     try:
         __import__(name)
         found[name] = 'imported'
@@ -219,9 +220,9 @@ def test_a_symlink_in_the_submission_is_not_followed(course, tmp_path):
 
 
 def test_each_learner_gets_their_own_hidden_points(course):
-    from autograder import plans
-    from autograder.recording import points
-    from autograder.recording.record_two_layer import record
+    from autograder.assignments.common import points
+    from autograder.assignments.two_layer.recorder import record
+    from autograder.engine import plans
 
     secret = notebook_grading.course_secret(course)
 
@@ -414,7 +415,7 @@ def test_hidden_points_are_those_of_drawing_one_candidate_at_a_time():
     the one-by-one rejection loop: stored results and learners' hidden points do not move."""
     import numpy as np
 
-    from autograder.recording import points
+    from autograder.assignments.common import points
 
     def one_by_one(rng, low, high, size, min_gap):
         while True:

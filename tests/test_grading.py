@@ -6,10 +6,11 @@ import subprocess
 import sys
 
 import pytest
-from autograder.engine.plans import all_standins
 
+from autograder import assignments
+from autograder.assignments import all_standins
 from autograder.assignments.two_layer.recorder import record
-from autograder.grading import HIDDEN_TESTS, grade
+from autograder.grading import HIDDEN_CHECKS_INI, grade
 from autograder.instruments.samples import Sample, replace
 
 POINTS = {"forward": 1, "output_weights": 2, "output_bias": 1, "hidden_weights": 2, "hidden_biases": 1,
@@ -177,7 +178,9 @@ def test_hidden_checks_run_out_of_process_on_a_recorded_probe(learner, tmp_path,
     probe = record("regression", "hidden_weights", learner("regression", student), all_standins())
     path = tmp_path / "probe.json"
     path.write_text(json.dumps(probe))
-    proc = subprocess.run([sys.executable, "-m", "pytest", str(HIDDEN_TESTS), "--probe", str(path), "-q"],
+    checks = assignments.get("regression").hidden_checks
+    proc = subprocess.run([sys.executable, "-m", "pytest", str(checks), "-p", "autograder.engine.probe_plugin",
+                           "-c", str(HIDDEN_CHECKS_INI), "--probe", str(path), "-q"],
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == exit_code, proc.stdout[-2000:]
     if exit_code:
@@ -186,9 +189,9 @@ def test_hidden_checks_run_out_of_process_on_a_recorded_probe(learner, tmp_path,
 
 JUDGE_WITH_PLUGIN = """
 from autograder import grading
-from autograder.engine import plans
+from autograder import assignments
 from autograder.assignments.two_layer.recorder import record
-probe = {**record("regression", "forward", {"forward": lambda *a: None}, plans.all_standins()), "assignment": "regression"}
+probe = {**record("regression", "forward", {"forward": lambda *a: None}, assignments.all_standins()), "assignment": "regression"}
 results = grading.run_checks(probe)
 print(len(results), sum(r.passed for r in results))
 """

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import grading
+from autograder import assignments, grading
 from autograder.assignments.common import points
-from autograder.engine import notebook_grading, plans, results
-from autograder.engine.session import recorder
+from autograder.engine import notebook_grading, results
 
 A = "regression"
 EXERCISES = ("forward", "update")
@@ -40,7 +39,7 @@ def _nested(depth: int):
 @pytest.fixture(scope="module")
 def honest():
     """A learner whose functions are right: the grader's own stand-in forward pass, the update rule."""
-    fwd = plans.standin("two_layer_forward")
+    fwd = assignments.standin("two_layer_forward")
     printed = {"on": False}
 
     def forward(x, params):
@@ -62,7 +61,7 @@ def _notebook(namespace, student: str, seed: int, marked: bool = False, tamper=N
     printed["on"] = marked
     try:
         with points.seeded(seed):
-            probes = {ex: recorder(A)(ex, ns, plans.all_standins()) for ex in EXERCISES}
+            probes = {ex: assignments.get(A).record(ex, ns, assignments.all_standins()) for ex in EXERCISES}
     finally:
         printed["on"] = False
     if tamper:

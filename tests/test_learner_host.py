@@ -16,6 +16,7 @@ from nbformat.v4 import new_code_cell
 from autograder import grading
 from autograder.assignments.two_layer import standin_backward as two_layer_backward
 from autograder.engine import jail, notebook_grading
+from tests.conftest import REPO
 from tests.test_sandbox import FULL, RELEASED, notebook, scores
 
 STANDIN_LINE = "dz2 = y_hat - y if network == \"classification\" else -2.0 * (y - y_hat)"
@@ -166,9 +167,8 @@ def _layers_namespace(**replacements: str) -> dict:
     and checks are the same code that grades in the sandbox)."""
     import nbformat
 
-    from autograder.grading import HIDDEN_TESTS
 
-    nb = nbformat.read(HIDDEN_TESTS.parent.parent / "source" / "layers" / "layers.ipynb", as_version=4)
+    nb = nbformat.read(REPO / "source" / "layers" / "layers.ipynb", as_version=4)
     ns: dict = {}
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})

@@ -220,15 +220,15 @@ def test_a_symlink_in_the_submission_is_not_followed(course, tmp_path):
 
 
 def test_each_learner_gets_their_own_hidden_points(course):
+    from autograder import assignments
     from autograder.assignments.common import points
     from autograder.assignments.two_layer.recorder import record
-    from autograder.engine import plans
 
     secret = notebook_grading.course_secret(course)
 
     def drawn(student):
         with points.seeded(notebook_grading.seed_for(secret, "regression", student)):
-            return record("regression", "hidden_weights", {"backward": lambda *a: None}, plans.all_standins())
+            return record("regression", "hidden_weights", {"backward": lambda *a: None}, assignments.all_standins())
 
     a, b = drawn("a"), drawn("b")
     assert a["cases"][0] == b["cases"][0]  # the seed example the notebook shows

@@ -19,6 +19,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
+from autograder import assignments
 from autograder.assignments.quiz import builder as quiz
 from autograder.engine import jail, notebook_grading
 
@@ -27,8 +28,7 @@ SOLUTION = REPO / "source" / "regression" / "regression.ipynb"
 # the release's code cells, which a warm sandbox's zygote compiles once (`run.know`), as in a batch
 RELEASED = tuple(c.source for c in nbformat.read(REPO / "release" / "regression" / "regression.ipynb", as_version=4).cells
                  if c.cell_type == "code")
-FULL = {"test_forward": 1.0, "test_output_weights": 2.0, "test_output_bias": 1.0, "test_hidden_weights": 2.0,
-        "test_hidden_biases": 1.0, "test_update": 1.0, "test_train": 2.0}
+FULL = assignments.points_of("regression")  # each test cell's points, as the source notebook gives them
 
 
 @pytest.fixture(scope="module", autouse=True)

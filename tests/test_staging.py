@@ -16,13 +16,14 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
+from autograder import assignments
 from autograder.engine import batch, notebook_grading
 from autograder.instruments.samples import SAMPLES, Sample, prepend, replace
 from autograder.tools.course import Course
 
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "regression"
-FULL = 10.0
+FULL = sum(assignments.points_of(ASSIGNMENT).values())
 MARKER = "pia-private-7731"  # in the honest classmate's notebook only; the hostile code never spells it
 
 # Reads each planted file and prints what it found from inside `forward` (what a function prints is

@@ -112,9 +112,9 @@ def test_a_worker_with_another_grader_is_named_before_any_work(local, dask_clust
     pristine, _, _ = local
     root = _fresh_copy(pristine, tmp_path)
     other = tmp_path / "other-grader"
-    shutil.copytree(Path(cluster.__file__).parent, other / "autograder",
+    shutil.copytree(Path(cluster.__file__).parents[1], other / "autograder",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    grading = other / "autograder" / "notebook_grading.py"
+    grading = other / "autograder" / "engine" / "notebook_grading.py"
     grading.write_text(grading.read_text().replace('GRADER_VERSION = "', 'GRADER_VERSION = "old-'))
     assert _autograde_with_extra_worker(dask_cluster, root, "stale", {"PYTHONPATH": str(other)}) == 2
     err = capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""The benchmark's class mix is what the README says it is, and every style in it applies to the
+"""The benchmark's class mix is what docs/benchmarks.md says it is, and every style in it applies to the
 real notebooks (a stale recipe raises instead of silently benchmarking the untouched release)."""
 
 from collections import Counter

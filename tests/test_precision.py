@@ -87,4 +87,4 @@ def test_a_correct_learner_never_comes_near_the_judges_tolerance():
     assert all(w.values >= 5_000 for w in rows), [(w.what, w.values) for w in rows]
     worst = max(rows, key=lambda w: w.share)
     assert worst.share < 1e-3, f"{worst.what}: {worst.share:.3g} of the tolerance at {worst.where}"
-    assert judge.RTOL == 1e-7 and judge.ATOL == 1e-10  # the README's figures are measured against these
+    assert judge.RTOL == 1e-7 and judge.ATOL == 1e-10  # docs/benchmarks.md's figures are measured against these

@@ -1,6 +1,6 @@
 """`backprop-course`: the course's command line.
 
-    backprop-course demo       release both assignments, grade the bundled sample
+    backprop-course demo       release the seven assignments, grade the bundled sample
                                submissions through nbgrader (SQLite gradebook), print grades
     backprop-course generate   regenerate release/ and solutions/ from source/
     backprop-course verify     fail if release/ or solutions/ differ from what nbgrader

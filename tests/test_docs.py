@@ -88,7 +88,7 @@ def test_every_path_mentioned_exists():
 
 
 def test_every_test_named_exists():
-    sources = {p.name: p.read_text(encoding="utf-8") for p in (REPO / "tests").glob("test_*.py")}
+    sources = {p.name: p.read_text(encoding="utf-8") for p in (REPO / "tests").rglob("test_*.py")}
     missing = []
     for name, text in _texts().items():
         for span in _code_spans(text):

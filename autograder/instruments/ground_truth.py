@@ -7,7 +7,7 @@ the result with 50 significant digits plus as many as saturation cancels (1 − 
 needs 348 more). `error` says how far a float64 value is from that.
 
 The same network and loss definitions are used as by the oracle, so this checks the numerics,
-not the calculus; `tests/test_oracle_more.py` checks the per-layer composition against sympy
+not the calculus; `tests/assignments/test_oracle_more.py` checks the per-layer composition against sympy
 differentiating whole networks.
 """
 

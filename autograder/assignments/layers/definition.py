@@ -4,7 +4,7 @@ The oracle is derived **per layer** (Goodfellow 6.5's computational graph): symp
 each activation and each loss once, and derives the dense layer's vector-Jacobian products by
 matrix calculus on symbolic sizes (Z = A·W + 1·bᵀ ⇒ ∂/∂A, ∂/∂W, ∂/∂b of tr(Gᵀ Z)). A network of
 any shape is then a composition of compiled pieces, so sympy's cost does not grow with depth or
-width. `tests/test_oracle.py` checks the composition against sympy differentiating a whole small
+width. `tests/assignments/test_oracle.py` checks the composition against sympy differentiating a whole small
 network entry by entry.
 
 Float64 evaluates each activation's slope in a form that keeps its digits where the unit

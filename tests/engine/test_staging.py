@@ -21,7 +21,7 @@ from autograder.engine import batch, notebook_grading
 from autograder.instruments.samples import SAMPLES, Sample, prepend, replace
 from autograder.tools.course import Course
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "regression"
 FULL = sum(assignments.points_of(ASSIGNMENT).values())
 MARKER = "pia-private-7731"  # in the honest classmate's notebook only; the hostile code never spells it

@@ -106,7 +106,7 @@ def test_loads_capped_refuses_a_200000_deep_line_quickly_with_a_value_error():
         with pytest.raises(wire.NotJSON):
             wire.loads_capped(bad, 64, 100)
     # the learner host's lines: such a line stops its writer's recording, never raised past the parser
-    # (tests/test_learner_host.py grades one through the sandbox)
+    # (tests/engine/test_learner_host.py grades one through the sandbox)
 
 
 # --- one session, many notebooks ----------------------------------------------------------------------

@@ -17,7 +17,7 @@ from autograder import grading
 from autograder.assignments.two_layer import standin_backward as two_layer_backward
 from autograder.engine import jail, notebook_grading
 from tests.conftest import REPO
-from tests.test_sandbox import FULL, RELEASED, notebook, scores
+from tests.engine.test_sandbox import FULL, RELEASED, notebook, scores
 
 STANDIN_LINE = "dz2 = y_hat - y if network == \"classification\" else -2.0 * (y - y_hat)"
 
@@ -264,7 +264,7 @@ def _solution_code() -> str:
     """The regression solution's own function cells: what a writer would carry to a classmate."""
     import nbformat
 
-    nb = nbformat.read(notebook_grading.Path(__file__).resolve().parent.parent / "source" / "regression" /
+    nb = nbformat.read(notebook_grading.Path(__file__).resolve().parents[2] / "source" / "regression" /
                        "regression.ipynb", as_version=4)
     return "\n\n".join(c.source for c in nb.cells if c.cell_type == "code" and "BEGIN SOLUTION" in c.source)
 

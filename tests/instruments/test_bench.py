@@ -12,7 +12,7 @@ from autograder.instruments import bench
 from autograder.instruments.samples import BAD
 from autograder.tools.course import ASSIGNMENTS
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_two_hundred_regression_submissions_have_the_documented_shares():

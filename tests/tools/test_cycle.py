@@ -111,7 +111,7 @@ def test_the_secret_and_the_results_stay_in_the_course_directory(cycle):
 
 # --- the cohort report, from this graded batch ----------------------------------------------------------
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from autograder import assignments
 from autograder.assignments.quiz import builder as quiz
 from autograder.engine import jail, notebook_grading
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SOLUTION = REPO / "source" / "regression" / "regression.ipynb"
 # the release's code cells, which a warm sandbox's zygote compiles once (`run.know`), as in a batch
 RELEASED = tuple(c.source for c in nbformat.read(REPO / "release" / "regression" / "regression.ipynb", as_version=4).cells

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import Course
-from autograder.samples import SAMPLES
+from autograder.instruments.samples import SAMPLES
+from autograder.tools.course import Course
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +46,7 @@ def course(tmp_path_factory):
     course.collect(a)
     graded = course.autograde(a)
     feedback = course.run("generate_feedback", a, "--force")
-    done = subprocess.run([sys.executable, "-m", "autograder.cli", "report", "--course", str(course.root)],
+    done = subprocess.run([sys.executable, "-m", "autograder.tools.cli", "report", "--course", str(course.root)],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     return course, graded, feedback, done.stdout
@@ -68,7 +68,7 @@ def test_nbgrader_alone_would_have_warned_for_every_test_cell(course, student, c
     import nbformat
     from nbgrader.preprocessors import OverwriteCells
 
-    from autograder.nbgrader_steps import OverwriteCellsOnce
+    from autograder.engine.nbgrader_steps import OverwriteCellsOnce
 
     root = course[0].root
     path = root / "submitted" / student / "regression" / "regression.ipynb"

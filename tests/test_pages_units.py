@@ -6,8 +6,10 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import concepts, notebook_grading, report
+from autograder import concepts
+from autograder.engine import notebook_grading
 from autograder.feedback_page import ReportCards, card_html, parse
+from autograder.tools import report
 
 FEEDBACK = """About your submission:
   ⚠ a.txt was left out: it is a link.

@@ -82,18 +82,18 @@ c.Autograde.sanitize_preprocessors = [
 # clear them first, and cut tracebacks (they quote the cell's source), so feedback shows the
 # checks' messages and never their code.
 c.GenerateFeedback.preprocessors = [
-    "autograder.feedback_page.ClearHiddenTests",  # nbgrader's, taking the exporter's display_data_priority
+    "autograder.engine.feedback_page.ClearHiddenTests",  # nbgrader's, taking the exporter's display_data_priority
     "autograder.engine.nbgrader_steps.ScrubTracebacks",
     "nbgrader.preprocessors.GetGrades",
-    "autograder.feedback_page.ReportCards",  # each test cell's feedback as a report card, no bare score output
+    "autograder.engine.feedback_page.ReportCards",  # each test cell's feedback as a report card, no bare score output
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 # The page: nbgrader's feedback template with an index naming each exercise (score, what broke first),
-# wrapped text, and the visible checks' code folded (autograder/feedback_templates/).
+# wrapped text, and the visible checks' code folded (autograder/engine/feedback_templates/).
 # (template_file, not template_name: nbgrader's formgrader forces template_name = "feedback", whose folder
-# ours extends; autograder/feedback_templates/feedback/ is searched first, then nbgrader's.)
+# ours extends; autograder/engine/feedback_templates/feedback/ is searched first, then nbgrader's.)
 c.HTMLExporter.template_file = "backprop_feedback.html.j2"
 c.HTMLExporter.extra_template_basedirs = [
-    str(Path(__file__).resolve().parent / "autograder" / "feedback_templates"),
+    str(Path(__file__).resolve().parent / "autograder" / "engine" / "feedback_templates"),
     str(Path(nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates"),
 ]

@@ -390,7 +390,7 @@ def _carry_over(cohort: Cohort, out: dict, learner_mistakes: dict[str, dict[str,
     """For the three commonest mistakes of each assignment: the next assignment that examines the same
     concept again (`concepts`), how many of those learners submitted it, and how many of them made a
     mistake of that concept there again. Never paired with an assignment that cannot show it."""
-    from autograder.concepts import concept_of, examined_again, same_concept
+    from autograder.tools.concepts import concept_of, examined_again, same_concept
 
     named_in = {a: {m["name"] for m in d["mistakes"]} for a, d in out["assignments"].items()}
     rows = []
@@ -415,7 +415,7 @@ def _reteach(out: dict) -> dict:
     exercises with the lowest share of full marks. Answers right for someone else's numbers are not a
     mistake to re-teach (the quiz section lists them)."""
     from autograder.assignments.quiz.builder import OTHER_NUMBERS
-    from autograder.concepts import concept_of
+    from autograder.tools.concepts import concept_of
 
     learners: dict[str, set[str]] = defaultdict(set)
     where: dict[str, list[str]] = defaultdict(list)

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import concepts
 from autograder.engine import notebook_grading
-from autograder.feedback_page import ReportCards, card_html, parse
-from autograder.tools import report
+from autograder.engine.feedback_page import ReportCards, card_html, parse
+from autograder.tools import concepts, report
 
 FEEDBACK = """About your submission:
   ⚠ a.txt was left out: it is a link.

@@ -12,6 +12,8 @@ from autograder.instruments import diagnoses
 from autograder.instruments.corpus import ENTRIES
 from autograder.tools.course import ASSIGNMENTS
 
+pytestmark = pytest.mark.slow  # real nbgrader runs, kernels or a browser
+
 
 @pytest.fixture(scope="module")
 def graded():
@@ -26,6 +28,7 @@ def test_the_corpus_covers_every_assignment():
     assert len({(e.assignment, e.name) for e in ENTRIES}) == len(ENTRIES)
 
 
+@pytest.mark.slow
 def test_no_correct_submission_loses_a_point_or_is_told_of_a_mistake(graded):
     for g in graded:
         if g.entry.correct:
@@ -107,6 +110,7 @@ def test_typed_answers_are_related_by_sympy_and_by_value():
     assert judge.formula_relation(truth * (y + x), truth, {"x": x}) is None
 
 
+@pytest.mark.slow
 def test_the_command_reports_and_refuses_unknown_assignments():
     bad = subprocess.run([sys.executable, "-m", "autograder.tools.cli", "diagnoses", "--assignment", "nope"],
                          capture_output=True, text=True, check=False)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import quiz
+from autograder import example_mistakes, quiz
 from autograder.course import ASSIGNMENTS, REPO, Course, StepFailed, grade_table
 from autograder.samples import BAD, COPYING, DEMO, Sample
 
@@ -213,6 +213,7 @@ def cmd_generate(args) -> int:
     quiz.write(root)  # the quiz is generated from the interview-question banks
     for a in ASSIGNMENTS:  # every assignment folder ships the same local check runner
         shutil.copy(LEARNER_TESTS, root / "source" / a / "test_notebook.py")
+    example_mistakes.write(root, ASSIGNMENTS)  # what each known mistake gives at the public example
     _generate_into(root)
     (root / "gradebook.db").unlink(missing_ok=True)
     _say(f"Regenerated release/ and solutions/ in {root}")
@@ -255,6 +256,7 @@ def cmd_verify(args) -> int:
         copy = root / "source" / a / "test_notebook.py"
         if not copy.is_file() or copy.read_bytes() != LEARNER_TESTS.read_bytes():
             problems.append(f"source/{a}/test_notebook.py is not autograder/learner_test_notebook.py")
+    problems += example_mistakes.problems(root, ASSIGNMENTS)
     if (root / "interview_questions").is_dir() and not quiz.is_current(root):
         problems.append("source/quiz/quiz.ipynb is not what the interview-question banks generate")
     for p in problems:

@@ -171,7 +171,8 @@ def probe(what: str, at: str, right, mistakes: list[tuple[str, str, object]], **
     and are left out."""
     kept = [{"name": n, "explanation": e, "value": _plain(v)} for n, e, v in mistakes
             if np.all(np.isfinite(np.asarray(v, dtype=np.float64))) and _differs(v, right)]
-    return {"what": what, "at": at, **{k: _encode(v) for k, v in how.items()}, "right": _plain(right),
+    how = {k: (_encode(v) if k == "args" else v) for k, v in how.items()}  # symbols: plain lists of numbers
+    return {"what": what, "at": at, **how, "right": _plain(right),
             "mistakes": kept}
 
 

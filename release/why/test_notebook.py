@@ -99,6 +99,10 @@ def _cause_first(check: str, exc: BaseException, error: str, earlier: list, name
     """The check's error, led by what caused it when that is known: a module the setup cell could
     not import (with the command that installs it), another earlier cell that failed, or the known
     mistake the learner's value matches at the notebook's example."""
+    said = str(exc)
+    if isinstance(exc, AssertionError) and (said.startswith("the setup cell failed")
+                                            or "This matches a known mistake" in said.split("\n")[0]):
+        return said  # `named` in the check cell already put the cause first
     missing = [e.name for _, e in earlier if isinstance(e, ModuleNotFoundError) and e.name]
     if missing and isinstance(exc, (NameError, ImportError)) and "the setup cell failed" not in error:
         names = ", ".join(repr(m) for m in dict.fromkeys(missing))

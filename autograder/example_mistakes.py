@@ -147,6 +147,8 @@ def _encode(value):
     """A public input as JSON: arrays and dicts tagged, so the learner's side rebuilds them exactly."""
     if isinstance(value, np.ndarray):
         return {"array": value.astype(np.float64).reshape(-1).tolist(), "shape": list(value.shape)}
+    if _is_reference(value):  # the notebook's own variable, or the learner's own function at public inputs
+        return {k: (_encode(v) if k == "args" else v) for k, v in value.items()}
     if isinstance(value, dict):
         return {"dict": {k: _encode(v) for k, v in value.items()}}
     if isinstance(value, (list, tuple)):
@@ -257,10 +259,40 @@ def _two_layer(assignment: str) -> Callable[[dict], dict[str, list[dict]]]:
     return build
 
 
+def _xor(ns: dict) -> dict[str, list[dict]]:
+    """The hidden and output layers' gradients at the notebook's uneven 5-row batch (CHECK_X, CHECK_Y,
+    CHECK_P), with Y_hat and cache from the learner's own forward, as `check_layer` calls them. The right
+    value is not printed by the check, but it is what the notebook's own `numerical_gradient` gives from
+    a forward that passes `check_forward` (asserted here): one call away for any learner."""
+    from autograder import xor
+
+    X, Y, P = ns["CHECK_X"], ns["CHECK_Y"], ns["CHECK_P"]
+    right = xor.gradients(X, Y, P)
+    numeric = ns["numerical_gradient"](lambda p: ns["mse"](Y, xor.forward(X, p)[0]), P)
+    args = [{"name": "CHECK_Y"}, {"call": "forward", "args": [{"name": "CHECK_X"}, {"name": "CHECK_P"}], "pick": [0]},
+            {"call": "forward", "args": [{"name": "CHECK_X"}, {"name": "CHECK_P"}], "pick": [1]}, {"name": "CHECK_P"}]
+    wrong = [(name, expl, xor.gradients(X, Y, P, **kw)) for name, expl, kw in xor.mistakes()]
+    checks: dict[str, list[dict]] = {}
+    for check, names in (("test_output_layer", ("W2", "b2")), ("test_hidden_layer", ("W1", "b1"))):
+        checks[check] = []
+        for name in names:
+            _same_as_shown(right[name], numeric[name], f"∂L/∂{name}")
+            checks[check].append(probe(
+                f"your backward(CHECK_Y, *forward(CHECK_X, CHECK_P), CHECK_P)[{name!r}] (∂L/∂{name})",
+                "the check's uneven 5-row batch (CHECK_X, CHECK_Y, CHECK_P)", right[name],
+                [(n, e, g[name]) for n, e, g in wrong], call="backward", args=args, pick=[name]))
+    return checks
+
+
+def _is_reference(value) -> bool:
+    return isinstance(value, dict) and ("name" in value or "call" in value)
+
+
 BUILDERS: dict[str, Callable[[dict], dict[str, list[dict]]]] = {
     "warmup": _warmup,
     "regression": _two_layer("regression"),
     "classification": _two_layer("classification"),
+    "xor": _xor,
 }
 
 

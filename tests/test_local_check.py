@@ -28,6 +28,7 @@ PLANTED = {  # assignment → (solution line, the mistake written instead, the n
     "regression": ("dy_hat = -2.0 * (y - y_hat)", "dy_hat = -1.0 * (y - y_hat)", "missing factor 2"),
     "classification": ("dz1 = dh * h * (1.0 - h)", 'dz1 = dh * cache["z1"] * (1.0 - cache["z1"])',
                        "sigmoid derivative at z"),
+    "xor": ("dY_hat = -2.0 * (Y - Y_hat) / n", "dY_hat = -2.0 * (Y - Y_hat)", "summed over the batch"),
 }
 
 
@@ -130,6 +131,17 @@ def _numbers(value) -> list[float]:
     return []
 
 
+def _references(value) -> list[dict]:
+    """The arguments that name a notebook variable ({"name": N}) or call a learner's function ({"call": f})."""
+    if isinstance(value, dict):
+        if "name" in value or "call" in value:
+            return [value] + _references(value.get("args", []))
+        return [r for v in value.values() for r in _references(v)]
+    if isinstance(value, list):
+        return [r for v in value for r in _references(v)]
+    return []
+
+
 def _public_numbers(assignment: str) -> set[float]:
     """Every number the release notebook's setup and check-tool cells define (its public example)."""
     nb = nbformat.read(REPO / "release" / assignment / f"{assignment}.ipynb", as_version=4)
@@ -177,7 +189,12 @@ def test_the_values_file_holds_only_values_at_public_inputs(assignment):
                 np.testing.assert_allclose(probe["symbols"]["s"], ns["sigmoid"](ex["w"] * ex["x"] + ex["b"]),
                                            rtol=1e-15, strict=False)
                 inputs = _numbers(probe["symbols"]["x"]) + _numbers(probe["symbols"]["y"])
-            assert inputs and set(inputs) <= public, (check, set(inputs) - public)
+            assert set(inputs) <= public, (check, set(inputs) - public)
+            solution_functions = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+                                  if c.metadata.get("nbgrader", {}).get("solution")}
+            for ref in _references(probe.get("args", [])):  # the notebook's public names, the learner's functions
+                assert ref.get("name") in ns or ref.get("call") in solution_functions, ref
+            assert inputs or _references(probe.get("args", [])), "a probe needs inputs"
             assert all(set(m) == {"name", "explanation", "value"} for m in probe["mistakes"])
             if "SEED_GRADS" in ns and probe.get("call") == "backward":
                 np.testing.assert_allclose(probe["right"], ns["SEED_GRADS"][probe["pick"][0]], rtol=1e-6,

@@ -57,16 +57,24 @@ def setup_failure(modules: list[str]) -> str:
             f"{install}` (in the Python that runs this notebook), then run the notebook again from the top.")
 
 
-def _decode(value):
+def _decode(value, namespace: dict):
+    """An argument: a number, an array, a dict; or {"name": N}, the notebook's own public variable N (a copy);
+    or {"call": f, "args": [...], "pick": [...]}, what the learner's own function f returns there."""
+    import copy
+
     import numpy as np
 
     if isinstance(value, dict):
         if "array" in value:
             return np.array(value["array"], dtype=np.float64).reshape(value["shape"])
         if "dict" in value:
-            return {k: _decode(v) for k, v in value["dict"].items()}
+            return {k: _decode(v, namespace) for k, v in value["dict"].items()}
+        if "name" in value:
+            return copy.deepcopy(namespace[value["name"]])
+        if "call" in value:
+            return _pick(namespace[value["call"]](*_decode(value["args"], namespace)), value.get("pick", []))
     if isinstance(value, list):
-        return [_decode(v) for v in value]
+        return [_decode(v, namespace) for v in value]
     return value
 
 
@@ -120,7 +128,7 @@ def _learner_value(probe: dict, namespace: dict):
         function = namespace.get(probe["call"])
         if not callable(function):
             return None
-        return _pick(function(*_decode(probe["args"])), probe.get("pick", []))
+        return _pick(function(*_decode(probe["args"], namespace)), probe.get("pick", []))
     except Exception:  # a learner's function may raise anything: then there is nothing to name
         return None
 

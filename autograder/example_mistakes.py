@@ -12,7 +12,10 @@ is named as the grader would name it ("missing factor 2", "sign flip", …).
 (the inputs the visible check itself uses, literally shown in the notebook), the right value there
 and each mistake's value there. The right value is the one the visible check already compares
 against and prints when it fails (`SEED_GRADS` of the 2-2-1 notebooks; the finite differences of the
-warm-up's check): `_build` refuses to write a right value that differs from the notebook's own. A
+warm-up's check), or, for XOR, what the notebook's own `numerical_gradient` gives at the check's batch
+from a forward pass that passes `check_forward`: each builder refuses to write a right value that
+differs from the notebook's own (`_same_as_shown`). Inputs the learner's code computes (XOR's Y_hat
+and cache) are not written as values: the probe calls the learner's own `forward` for them. A
 mistake's value is what a learner making that mistake would see anyway. No hidden point, seed,
 expression, solution or grader code is in it: the values are plain numbers computed here, in the
 grader, by the oracle (sympy), and only numbers cross into `release/` (tests/test_local_check.py

@@ -7,9 +7,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import bench, notebook_grading
-from autograder.course import ASSIGNMENTS
-from autograder.samples import BAD
+from autograder.engine import notebook_grading
+from autograder.instruments import bench
+from autograder.instruments.samples import BAD
+from autograder.tools.course import ASSIGNMENTS
 
 REPO = Path(__file__).resolve().parent.parent
 

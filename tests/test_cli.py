@@ -5,11 +5,11 @@ import sys
 
 import pytest
 
-from autograder.course import Course, StepFailed
+from autograder.tools.course import Course, StepFailed
 
 
 def run_cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "autograder.cli", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "autograder.tools.cli", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def test_demo_refuses_a_non_empty_workdir(tmp_path):

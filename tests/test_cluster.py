@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch, cluster, notebook_grading
-from autograder.cli import main
-from autograder.course import Course
-from autograder.samples import BAD, DEMO
+from autograder.engine import batch, cluster, notebook_grading
+from autograder.instruments.samples import BAD, DEMO
+from autograder.tools.cli import main
+from autograder.tools.course import Course
 
 ASSIGNMENT = "regression"
 MIX = DEMO + DEMO + tuple(s for s in BAD if s.student in ("eve", "hal"))  # 8 submissions
@@ -112,9 +112,9 @@ def test_a_worker_with_another_grader_is_named_before_any_work(local, dask_clust
     pristine, _, _ = local
     root = _fresh_copy(pristine, tmp_path)
     other = tmp_path / "other-grader"
-    shutil.copytree(Path(cluster.__file__).parent, other / "autograder",
+    shutil.copytree(Path(cluster.__file__).parents[1], other / "autograder",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    grading = other / "autograder" / "notebook_grading.py"
+    grading = other / "autograder" / "engine" / "notebook_grading.py"
     grading.write_text(grading.read_text().replace('GRADER_VERSION = "', 'GRADER_VERSION = "old-'))
     assert _autograde_with_extra_worker(dask_cluster, root, "stale", {"PYTHONPATH": str(other)}) == 2
     err = capsys.readouterr().err
@@ -143,6 +143,6 @@ def test_an_unreachable_scheduler_is_a_clear_error(local, tmp_path, capsys):
 
 
 def test_a_local_run_never_imports_dask():
-    code = ("import sys; from autograder import batch, cli; "
+    code = ("import sys; from autograder.engine import batch; from autograder.tools import cli; "
             "assert not any(m.split('.')[0] in ('dask', 'distributed') for m in sys.modules), 'dask imported'")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -10,9 +10,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.cli import run_cycle
-from autograder.course import Course
-from autograder.samples import BAD, COPYING, DEMO
+from autograder.instruments.samples import BAD, COPYING, DEMO
+from autograder.tools.cli import run_cycle
+from autograder.tools.course import Course
 
 pytestmark = pytest.mark.cycle
 
@@ -118,7 +118,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 def cohort_report(cycle, tmp_path_factory):
     course, _ = cycle
     out = tmp_path_factory.mktemp("report")
-    done = subprocess.run([sys.executable, "-m", "autograder.cli", "report", "--course", str(course.root), "--out",
+    done = subprocess.run([sys.executable, "-m", "autograder.tools.cli", "report", "--course", str(course.root), "--out",
                            str(out)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     return out, done.stdout

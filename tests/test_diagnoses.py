@@ -1,5 +1,5 @@
 """Feedback names what broke, and never accuses a correct answer: the corpus of wrong and correct
-submissions (autograder/corpus.py) graded through the real grader (sandbox, hidden checks)."""
+submissions (autograder/instruments/corpus.py) graded through the real grader (sandbox, hidden checks)."""
 
 import subprocess
 import sys
@@ -7,9 +7,10 @@ import sys
 import numpy as np
 import pytest
 
-from autograder import diagnoses, judge
-from autograder.corpus import ENTRIES
-from autograder.course import ASSIGNMENTS
+from autograder.engine import judge
+from autograder.instruments import diagnoses
+from autograder.instruments.corpus import ENTRIES
+from autograder.tools.course import ASSIGNMENTS
 
 
 @pytest.fixture(scope="module")
@@ -107,10 +108,10 @@ def test_typed_answers_are_related_by_sympy_and_by_value():
 
 
 def test_the_command_reports_and_refuses_unknown_assignments():
-    bad = subprocess.run([sys.executable, "-m", "autograder.cli", "diagnoses", "--assignment", "nope"],
+    bad = subprocess.run([sys.executable, "-m", "autograder.tools.cli", "diagnoses", "--assignment", "nope"],
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and "no assignment nope" in bad.stderr and "Traceback" not in bad.stderr
-    ok = subprocess.run([sys.executable, "-m", "autograder.cli", "diagnoses", "--assignment", "quiz", "-j", "2"],
+    ok = subprocess.run([sys.executable, "-m", "autograder.tools.cli", "diagnoses", "--assignment", "quiz", "-j", "2"],
                         capture_output=True, text=True, check=False)
     assert ok.returncode == 0, ok.stderr
     assert "quiz" in ok.stdout and "named" in ok.stdout

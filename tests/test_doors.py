@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder import batch, results
-from autograder.course import Course
-from autograder.samples import BAD, DEMO
+from autograder.engine import batch, batch_worker, gradebook_writer, results
+from autograder.instruments.samples import BAD, DEMO
+from autograder.tools.course import Course
 
 ASSIGNMENT = "regression"
 MIX = [*DEMO, *(s for s in BAD if s.student in ("dan", "hal", "ivy", "jon", "kim"))]
@@ -82,11 +82,11 @@ def test_both_doors_write_the_same_grades_and_comments(doors):
 
 def test_a_stored_recording_time_is_what_is_expected_next_time(doors):
     course, *_ = doors
-    job = batch.Job(str(course.root), ASSIGNMENT, "dan",
+    job = batch_worker.Job(str(course.root), ASSIGNMENT, "dan",
                     str(course.root / "submitted" / "dan" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), True)
     recorded = json.loads(results.path_for(course.root, ASSIGNMENT, "dan", ASSIGNMENT).read_text())
     assert recorded["outcome"]["sandbox_seconds"] > 15  # its endless loop, stopped
-    assert batch.expected_seconds(course.root, job) == recorded["outcome"]["sandbox_seconds"]
+    assert batch_worker.expected_seconds(course.root, job) == recorded["outcome"]["sandbox_seconds"]
 
 
 def test_a_chunk_s_gradebook_step_looks_at_its_own_students_only(doors, monkeypatch):
@@ -97,12 +97,12 @@ def test_a_chunk_s_gradebook_step_looks_at_its_own_students_only(doors, monkeypa
 
     import nbgrader.converters.base
 
-    from autograder import nbgrader_steps
+    from autograder.engine import nbgrader_steps
 
     course, *_ = doors
     root, student = course.root, MIX[0].student
     before = _autograded(root)[student]
-    batch._done_path(root, ASSIGNMENT, student).unlink()
+    gradebook_writer.done_path(root, ASSIGNMENT, student).unlink()
     patterns, real = [], glob.glob
 
     def listed(pattern, *args, **kwargs):
@@ -113,7 +113,7 @@ def test_a_chunk_s_gradebook_step_looks_at_its_own_students_only(doors, monkeypa
     monkeypatch.setattr(glob, "glob", listed)
     summary = {"recorded": 0, "skipped": 0, "problems": []}
     notebook = root / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    batch._record(root, batch.load_config(root), ASSIGNMENT, {student: [notebook]}, summary)
+    gradebook_writer._record(root, batch_worker.load_config(root), ASSIGNMENT, {student: [notebook]}, summary)
     assert summary["recorded"] == 1 and not summary["problems"], summary
     everyone = str(root / "submitted" / "*")
     assert any(p.startswith(str(root / "submitted" / student)) for p in patterns), patterns
@@ -140,15 +140,15 @@ def test_the_longest_expected_are_graded_first_each_in_a_chunk_of_its_own(tmp_pa
     for sid, cells in kinds.items():
         path = root / "submitted" / sid / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         _notebook(path, *cells)
-        todo.append(batch.Job(str(root), ASSIGNMENT, sid, str(path), True))
+        todo.append(batch_worker.Job(str(root), ASSIGNMENT, sid, str(path), True))
     stored = results.path_for(root, ASSIGNMENT, "d-slow-before", ASSIGNMENT)
     stored.parent.mkdir(parents=True)
     stored.write_text(json.dumps({"key": "old", "outcome": {"sandbox_seconds": 3.5}}))
     (root / "submitted" / "broken" / ASSIGNMENT).mkdir(parents=True)
     (root / "submitted" / "broken" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").write_text("{ not json")
-    todo.append(batch.Job(str(root), ASSIGNMENT, "broken", str(root / "submitted" / "broken" / ASSIGNMENT /
+    todo.append(batch_worker.Job(str(root), ASSIGNMENT, "broken", str(root / "submitted" / "broken" / ASSIGNMENT /
                                                               f"{ASSIGNMENT}.ipynb"), True))
-    seconds = {job.student: batch.expected_seconds(root, job) for job in todo}
+    seconds = {job.student: batch_worker.expected_seconds(root, job) for job in todo}
     assert seconds["b-loop"] == 15.0 and seconds["d-slow-before"] == 3.5
     assert {seconds[s] for s in seconds if s not in ("b-loop", "d-slow-before")} == {0.0}  # "while" in prose counts not
     ordered, slow = batch.longest_first(root, todo)
@@ -161,14 +161,14 @@ def test_the_longest_expected_are_graded_first_each_in_a_chunk_of_its_own(tmp_pa
 
 FREEZE = """
 import gc, weakref
-from autograder import batch
+from autograder.engine import batch_worker
 class Node:
     pass
 kept = Node()
 kept.me = kept  # alive at the freeze: frozen, never collected
-batch._freeze_once()
+batch_worker._freeze_once()
 frozen = gc.get_freeze_count()
-batch._freeze_once()  # once per process
+batch_worker._freeze_once()  # once per process
 again = gc.get_freeze_count()
 later = Node()
 later.me = later  # garbage made after the freeze is still collected

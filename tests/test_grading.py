@@ -7,10 +7,11 @@ import sys
 
 import pytest
 
-from autograder.grading import HIDDEN_TESTS, grade
-from autograder.plans import all_standins
-from autograder.recording.record_two_layer import record
-from autograder.samples import Sample, replace
+from autograder import assignments
+from autograder.assignments import all_standins
+from autograder.assignments.two_layer.recorder import record
+from autograder.grading import HIDDEN_CHECKS_INI, grade
+from autograder.instruments.samples import Sample, replace
 
 POINTS = {"forward": 1, "output_weights": 2, "output_bias": 1, "hidden_weights": 2, "hidden_biases": 1,
           "update": 1, "train": 2}
@@ -141,11 +142,11 @@ def test_bad_submissions_get_a_reason(learner, capsys, student):
 def test_calling_the_grader_instead_of_deriving_scores_zero(learner, capsys):
     ns = learner("regression", "ned")
     assert grade("regression", "output_weights", ns, 2) == 0.0
-    assert "your notebook holds the grader's own code: _oracle (autograder.oracle)" in capsys.readouterr().out
+    assert "your notebook holds the grader's own code: _oracle (autograder.assignments.common.oracle)" in capsys.readouterr().out
     ns = learner("regression", "oz")
     assert grade("regression", "hidden_weights", ns, 2) == 0.0
     assert "raised ImportError: the grader's modules are not available to your code" in capsys.readouterr().out
-    import autograder.oracle  # noqa: F401  the grader's own imports still work afterwards
+    import autograder.assignments.common.oracle  # noqa: F401  the grader's own imports still work afterwards
 
 
 def test_nan_gradient_is_reported_as_wrong(learner, capsys):
@@ -177,7 +178,9 @@ def test_hidden_checks_run_out_of_process_on_a_recorded_probe(learner, tmp_path,
     probe = record("regression", "hidden_weights", learner("regression", student), all_standins())
     path = tmp_path / "probe.json"
     path.write_text(json.dumps(probe))
-    proc = subprocess.run([sys.executable, "-m", "pytest", str(HIDDEN_TESTS), "--probe", str(path), "-q"],
+    checks = assignments.get("regression").hidden_checks
+    proc = subprocess.run([sys.executable, "-m", "pytest", str(checks), "-p", "autograder.engine.probe_plugin",
+                           "-c", str(HIDDEN_CHECKS_INI), "--probe", str(path), "-q"],
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == exit_code, proc.stdout[-2000:]
     if exit_code:
@@ -185,9 +188,10 @@ def test_hidden_checks_run_out_of_process_on_a_recorded_probe(learner, tmp_path,
 
 
 JUDGE_WITH_PLUGIN = """
-from autograder import grading, plans
-from autograder.recording.record_two_layer import record
-probe = {**record("regression", "forward", {"forward": lambda *a: None}, plans.all_standins()), "assignment": "regression"}
+from autograder import grading
+from autograder import assignments
+from autograder.assignments.two_layer.recorder import record
+probe = {**record("regression", "forward", {"forward": lambda *a: None}, assignments.all_standins()), "assignment": "regression"}
 results = grading.run_checks(probe)
 print(len(results), sum(r.passed for r in results))
 """

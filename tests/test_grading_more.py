@@ -4,7 +4,7 @@ marks, the untouched release 0, and each planted mistake costs its own exercise 
 import pytest
 
 from autograder.grading import grade
-from autograder.samples import Sample, replace
+from autograder.instruments.samples import Sample, replace
 
 POINTS = {
     "warmup": {"dL_dyhat": 1, "dyhat_dz": 1, "dz_dw": 1, "dz_db": 1, "product": 1, "step": 1, "by_hand": 2},

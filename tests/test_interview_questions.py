@@ -5,7 +5,7 @@ import re
 import pytest
 import sympy as sp
 
-from autograder.banks import BANK_FILES, agrees, computable, parse, recompute
+from autograder.assignments.quiz.banks import BANK_FILES, agrees, computable, parse, recompute
 
 PREFIX = {"easy": "E", "medium": "M"}
 

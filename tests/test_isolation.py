@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import isolation, jail
+from autograder.engine import isolation, jail
 from autograder.sandboxed import confine
 from tests.conftest import REPO
 
@@ -485,7 +485,7 @@ def test_identities_get_different_host_uids_and_free_them(tmp_path):
     with isolation.SandboxIdentity(locks) as a, isolation.SandboxIdentity(locks) as b:
         assert a.uid != b.uid
         assert a.uid >= isolation.SandboxIdentity.FIRST_UID and b.uid >= isolation.SandboxIdentity.FIRST_UID
-        other = subprocess.run([sys.executable, "-c", "import sys; from autograder.isolation import SandboxIdentity as S; "
+        other = subprocess.run([sys.executable, "-c", "import sys; from autograder.engine.isolation import SandboxIdentity as S; "
                                 "print(S(sys.argv[1]).uid)", locks], capture_output=True, text=True, timeout=20,
                                cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
         assert other.returncode == 0, other.stderr

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import grading, notebook_grading, plans, results
-from autograder.recording import points
-from autograder.recording.session import recorder
+from autograder import assignments, grading
+from autograder.assignments.common import points
+from autograder.engine import notebook_grading, results
 
 A = "regression"
 EXERCISES = ("forward", "update")
@@ -39,7 +39,7 @@ def _nested(depth: int):
 @pytest.fixture(scope="module")
 def honest():
     """A learner whose functions are right: the grader's own stand-in forward pass, the update rule."""
-    fwd = plans.standin("two_layer_forward")
+    fwd = assignments.standin("two_layer_forward")
     printed = {"on": False}
 
     def forward(x, params):
@@ -61,7 +61,7 @@ def _notebook(namespace, student: str, seed: int, marked: bool = False, tamper=N
     printed["on"] = marked
     try:
         with points.seeded(seed):
-            probes = {ex: recorder(A)(ex, ns, plans.all_standins()) for ex in EXERCISES}
+            probes = {ex: assignments.get(A).record(ex, ns, assignments.all_standins()) for ex in EXERCISES}
     finally:
         printed["on"] = False
     if tamper:
@@ -88,7 +88,7 @@ FULL = dict.fromkeys(EXERCISES, 1.0)
 
 
 def test_loads_capped_refuses_a_200000_deep_line_quickly_with_a_value_error():
-    from autograder import wire
+    from autograder.engine import wire
 
     started = time.monotonic()
     for line in (b"[" * 200_000, b"[" * 200_000 + b"]" * 200_000, b'{"a":' * 200_000):
@@ -244,8 +244,8 @@ STUDENTS = {  # sorted by id, so that with one worker "ada" and "broken" share a
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory):
-    from autograder.course import Course
-    from autograder.samples import SAMPLES, Sample, append
+    from autograder.instruments.samples import SAMPLES, Sample, append
+    from autograder.tools.course import Course
 
     course = Course.create(tmp_path_factory.mktemp("judging") / "course")
     course.generate(A)
@@ -307,7 +307,7 @@ def _check_everyone_else(root: Path) -> None:
 @pytest.mark.slow
 def test_door_one_stores_nothing_for_a_notebook_it_cannot_judge_and_exits_non_zero(pristine, tmp_path):
     root = _copy(pristine, tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "autograder.cli", "autograde", A, "--course", str(root), "--quiet",
+    proc = subprocess.run([sys.executable, "-m", "autograder.tools.cli", "autograde", A, "--course", str(root), "--quiet",
                            "--jobs", "1"], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-3000:]
     summary = proc.stderr[proc.stderr.index("not graded or not written"):]
@@ -318,7 +318,7 @@ def test_door_one_stores_nothing_for_a_notebook_it_cannot_judge_and_exits_non_ze
     assert "Traceback" not in proc.stderr
     _check_everyone_else(root)
     # a rerun grades only what is left, and fails on it again
-    again = subprocess.run([sys.executable, "-m", "autograder.cli", "autograde", A, "--course", str(root), "--quiet"],
+    again = subprocess.run([sys.executable, "-m", "autograder.tools.cli", "autograde", A, "--course", str(root), "--quiet"],
                            capture_output=True, text=True, timeout=600)
     assert again.returncode == 1 and "broken/regression" in again.stderr
     assert "7 already up to date" in again.stdout, again.stdout

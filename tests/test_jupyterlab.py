@@ -12,8 +12,8 @@ import urllib.request
 
 import pytest
 
-from autograder import banks
-from autograder.samples import SAMPLES
+from autograder.assignments.quiz import banks
+from autograder.instruments.samples import SAMPLES
 from tests.conftest import REPO
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell
 
-from autograder import grading, jail, notebook_grading
-from autograder.recording.standins import two_layer_backward
+from autograder import grading
+from autograder.assignments.two_layer import standin_backward as two_layer_backward
+from autograder.engine import jail, notebook_grading
+from tests.conftest import REPO
 from tests.test_sandbox import FULL, RELEASED, notebook, scores
 
 STANDIN_LINE = "dz2 = y_hat - y if network == \"classification\" else -2.0 * (y - y_hat)"
@@ -110,7 +112,7 @@ def test_a_frame_and_object_walker_finds_no_answer_no_seed_and_no_grader_module(
     printed = feedback(outcome)
     seed = notebook_grading.seed_for(notebook_grading.course_secret(course), "regression", "walker")
     assert "'modules': ['autograder', 'autograder.sandboxed" in printed  # the walker ran, and printed into feedback
-    assert "autograder.recording" not in printed and "autograder.oracle" not in printed
+    assert "autograder.engine" not in printed and "autograder.assignments" not in printed
     assert "'answers': [], 'code': []" in printed and STANDIN_LINE not in printed
     assert str(seed) not in printed and notebook_grading.course_secret(course).decode() not in printed
     assert "'forward': ['autograder.sandboxed.run', 'forward']" in printed
@@ -165,9 +167,8 @@ def _layers_namespace(**replacements: str) -> dict:
     and checks are the same code that grades in the sandbox)."""
     import nbformat
 
-    from autograder.grading import HIDDEN_TESTS
 
-    nb = nbformat.read(HIDDEN_TESTS.parent.parent / "source" / "layers" / "layers.ipynb", as_version=4)
+    nb = nbformat.read(REPO / "source" / "layers" / "layers.ipynb", as_version=4)
     ns: dict = {}
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -225,7 +226,7 @@ def test_an_update_that_returns_no_parameters_earns_nothing(learner):
 
 
 def test_the_learner_host_is_told_no_seed_no_student_and_no_plan():
-    from autograder.recording import session
+    from autograder.engine import session
 
     job = {"cells": [], "files": {}, "cache": {}, "seed": 123456789123, "assignment": "regression",
            "phases": [], "judging": {"learner": "ada"}}
@@ -236,7 +237,7 @@ def test_the_learner_host_is_told_no_seed_no_student_and_no_plan():
 
         def start(self, message):
             sent.append(message)
-            from autograder.recording.remote import HostStopped
+            from autograder.engine.remote import HostStopped
             raise HostStopped(self.stopped)
 
     session.record_notebook(job, Recorder())
@@ -244,7 +245,7 @@ def test_the_learner_host_is_told_no_seed_no_student_and_no_plan():
 
 
 def test_values_cross_exactly_and_hostile_ones_are_refused():
-    from autograder import wire
+    from autograder.engine import wire
     from autograder.sandboxed import values
 
     value = {"W1": np.arange(6.0).reshape(2, 3) / 7, "b2": np.float64(0.1), "t": (1, [2.5, float("inf")], None, "s"),

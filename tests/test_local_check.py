@@ -18,9 +18,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import example_mistakes
-from autograder.course import ASSIGNMENTS
-from autograder.samples import SAMPLES
+from autograder.instruments.samples import SAMPLES
+from autograder.tools import example_mistakes
+from autograder.tools.course import ASSIGNMENTS
 from tests.conftest import REPO
 
 PLANTED = {  # assignment → (solution line, the mistake written instead, the name the check must say)
@@ -204,7 +204,7 @@ def test_the_values_file_holds_only_values_at_public_inputs(assignment):
 def test_no_hidden_test_machinery_or_oracle_is_in_release():
     """The module beside each notebook imports only the standard library and numpy, and is the copy
     of the grader's file; release/ holds no grader import, hidden test, solution or sympy oracle."""
-    from autograder.cli import leaks
+    from autograder.tools.cli import leaks
 
     assert leaks(REPO / "release") == []
     for assignment in ASSIGNMENTS:

@@ -1,4 +1,4 @@
-"""nbgrader's caches (autograder/nbgrader_speedups.py) and OverwriteCellsOnce change its speed, never what it decides."""
+"""nbgrader's caches (autograder/engine/nbgrader_speedups.py) and OverwriteCellsOnce change its speed, never what it decides."""
 
 import json
 import os
@@ -13,7 +13,7 @@ from nbformat.v4 import new_code_cell
 from nbgrader.api import Gradebook
 from nbgrader.nbgraderformat import MetadataValidator, common
 
-from autograder import nbgrader_speedups
+from autograder.engine import nbgrader_speedups
 
 SCHEMA = json.loads((Path(common.__file__).parent / "v3.json").read_text())
 
@@ -86,7 +86,7 @@ def test_one_engine_per_gradebook_and_no_connection_left_open(tmp_path, alembic_
 
 SESSION = """
 import contextlib, sys, time
-from autograder import nbgrader_speedups
+from autograder.engine import nbgrader_speedups
 nbgrader_speedups.one_gradebook_session_at_a_time(sys.argv[1] + "/gradebook.lock")
 from nbgrader.api import Gradebook
 url = "sqlite:///" + sys.argv[1] + "/gradebook.db"
@@ -103,7 +103,7 @@ with nbgrader_speedups.gradebooks_checked_once() if sys.argv[3] == "scoped" else
 
 HELD = """
 import fcntl, os, sys
-from autograder import nbgrader_speedups
+from autograder.engine import nbgrader_speedups
 lock = sys.argv[1] + "/gradebook.lock"
 nbgrader_speedups.one_gradebook_session_at_a_time(lock)
 from nbgrader.api import Gradebook
@@ -271,8 +271,8 @@ def test_overwrite_cells_once_repairs_and_reports_as_nbgrader_does(tmp_path):
 
     from nbgrader.preprocessors import OverwriteCells
 
-    from autograder.course import Course
-    from autograder.nbgrader_steps import OverwriteCellsOnce
+    from autograder.engine.nbgrader_steps import OverwriteCellsOnce
+    from autograder.tools.course import Course
 
     nbgrader_speedups.install()
     course = Course.create(tmp_path / "c")
@@ -350,8 +350,8 @@ def test_save_auto_grades_once_saves_what_nbgrader_saves_in_one_commit(tmp_path)
     from nbgrader.preprocessors import SaveAutoGrades
     from sqlalchemy import event
 
-    from autograder.course import Course
-    from autograder.nbgrader_steps import SaveAutoGradesOnce
+    from autograder.engine.nbgrader_steps import SaveAutoGradesOnce
+    from autograder.tools.course import Course
 
     nbgrader_speedups.install()
     course = Course.create(tmp_path / "c")
@@ -397,14 +397,14 @@ def test_sanitized_already_takes_the_workers_notebook_only_while_the_file_is_unc
 
     import nbformat
 
-    from autograder import batch
-    from autograder.course import Course
-    from autograder.nbgrader_steps import SanitizedAlready, sanitize
+    from autograder.engine import batch_worker
+    from autograder.engine.nbgrader_steps import SanitizedAlready, sanitize
+    from autograder.tools.course import Course
 
     nbgrader_speedups.install()
     course = Course.create(tmp_path / "c")
     course.generate("regression")
-    config = batch.load_config(course.root)
+    config = batch_worker.load_config(course.root)
     folder = course.root / "submitted" / "ana" / "regression"
     folder.mkdir(parents=True)
     path = folder / "regression.ipynb"
@@ -416,12 +416,12 @@ def test_sanitized_already_takes_the_workers_notebook_only_while_the_file_is_unc
     expected = sanitize(config, copy.deepcopy(fresh), "ana", "regression", "regression", url, str(folder))
     step = SanitizedAlready(config=config)
 
-    kept = batch._sanitize(config, course.root, "regression", "ana", path, SanitizedAlready.done)
+    kept = batch_worker._sanitize(config, course.root, "regression", "ana", path, SanitizedAlready.done)
     assert kept == expected
     out, _ = step.preprocess(copy.deepcopy(fresh), copy.deepcopy(resources))
     assert out is kept and SanitizedAlready.done == {}  # taken once, as it was
 
-    batch._sanitize(config, course.root, "regression", "ana", path, SanitizedAlready.done)
+    batch_worker._sanitize(config, course.root, "regression", "ana", path, SanitizedAlready.done)
     changed = nbformat.read(path, as_version=4)
     answer = next(c for c in changed.cells if c.metadata.get("nbgrader", {}).get("solution"))
     answer.source += "\n# resubmitted"  # a solution cell: what sanitizing keeps

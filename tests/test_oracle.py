@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 
-from autograder import oracle
-from autograder.network import CLASSIFICATION, REGRESSION
-from autograder.recording import points
-from autograder.recording.datasets import REGRESSION as DATA
-from autograder.reference import Reference, full_data_mse, init_params
+from autograder.assignments.common import oracle, points
+from autograder.assignments.common.datasets import REGRESSION as DATA
+from autograder.assignments.common.network import CLASSIFICATION, REGRESSION
+from autograder.assignments.two_layer.reference import Reference, full_data_mse, init_params
 
 RTOL = 1e-9
 
@@ -71,7 +70,7 @@ def test_end_of_epoch_mse_column():
 
 
 def test_stale_w2_variant_reproduces_the_buggy_run():
-    from autograder.mistakes import BY_NAME
+    from autograder.assignments.common.mistakes import BY_NAME
 
     losses, _ = Reference(REGRESSION, BY_NAME["stale W2"]).train(DATA[:, :2], DATA[:, 2], init_params(), 0.001, 75)
     np.testing.assert_allclose(losses[[0, 1, 4, 74]], [25.879026057543, 17.892629873837, 0.568783829760, 0.356051258030],

@@ -4,7 +4,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from autograder import layers, warmup, why, xor
+from autograder.assignments.layers import definition as layers
+from autograder.assignments.warmup import definition as warmup
+from autograder.assignments.why import definition as why
+from autograder.assignments.xor import definition as xor
 
 
 @pytest.mark.parametrize("activation", ["linear", "sigmoid"])

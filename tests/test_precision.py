@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from autograder import ground_truth, judge, layers, oracle, precision, warmup
-from autograder.network import CLASSIFICATION, Sigmoid, Softplus, binary_cross_entropy, residual, squared_error
+from autograder.assignments.common import oracle
+from autograder.assignments.common.network import CLASSIFICATION, Sigmoid, Softplus, binary_cross_entropy, residual, squared_error
+from autograder.assignments.layers import definition as layers
+from autograder.assignments.warmup import definition as warmup
+from autograder.engine import judge
+from autograder.instruments import ground_truth, precision
 
 z, y = sp.symbols("z y", real=True)
 TEXTBOOK_SIGMOID = 1 / (1 + sp.exp(-z))

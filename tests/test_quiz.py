@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from autograder import banks, grading, quiz
+from autograder import grading
+from autograder.assignments.quiz import banks
+from autograder.assignments.quiz import builder as quiz
 from autograder.grading import grade
 from tests.conftest import REPO
 
@@ -151,7 +153,7 @@ def test_a_wrong_answer_that_is_no_ones_is_not_called_copied():
 def test_a_quiz_formula_is_read_without_running_it(payload, tmp_path, monkeypatch):
     """sympify would eval the learner's text in the grader's process (a red-team attack ran a shell
     command as root that way): the formula is built from its syntax tree instead, and refused."""
-    from autograder import banks
+    from autograder.assignments.quiz import banks
 
     monkeypatch.chdir(tmp_path)
     assert banks.parse_formula(payload) is None and not (tmp_path / "pwned").exists()

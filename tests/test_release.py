@@ -10,8 +10,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder.cli import _tree_diff, leaks, main
-from autograder.samples import SAMPLES
+from autograder.instruments.samples import SAMPLES
+from autograder.tools.cli import _tree_diff, leaks, main
 from tests.conftest import REPO
 
 

@@ -19,15 +19,16 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from autograder import jail, notebook_grading, quiz
+from autograder import assignments
+from autograder.assignments.quiz import builder as quiz
+from autograder.engine import jail, notebook_grading
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTION = REPO / "source" / "regression" / "regression.ipynb"
 # the release's code cells, which a warm sandbox's zygote compiles once (`run.know`), as in a batch
 RELEASED = tuple(c.source for c in nbformat.read(REPO / "release" / "regression" / "regression.ipynb", as_version=4).cells
                  if c.cell_type == "code")
-FULL = {"test_forward": 1.0, "test_output_weights": 2.0, "test_output_bias": 1.0, "test_hidden_weights": 2.0,
-        "test_hidden_biases": 1.0, "test_update": 1.0, "test_train": 2.0}
+FULL = assignments.points_of("regression")  # each test cell's points, as the source notebook gives them
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -110,7 +111,7 @@ import os, glob, socket, sqlite3
 found = {{}}
 for path in {[str(course / 'gradebook.db'), str(course / 'source' / 'hidden.py'), str(course / notebook_grading.SECRET_FILE),
               str(course / 'submitted' / 'other' / 'regression' / 'regression.ipynb'), str(REPO / 'autograder' / 'oracle.py'),
-              str(REPO / 'autograder' / 'hidden_tests' / 'test_two_layer.py'), '/root/.bash_history']!r}:
+              str(REPO / 'autograder' / 'assignments' / 'two_layer' / 'hidden_checks.py'), '/root/.bash_history']!r}:
     try:
         found[path] = open(path).read()[:100]
     except Exception as exc:
@@ -119,8 +120,8 @@ for path in {[str(course / 'gradebook.db'), str(course / 'source' / 'hidden.py')
         open(path, 'w').write('overwritten')
     except Exception:
         pass
-for name in ('autograder.oracle', 'autograder.mistakes', 'autograder.grading',
-             'autograder.recording.standins.two_layer_backward'):
+for name in ('autograder.assignments.common.oracle', 'autograder.assignments.common.mistakes', 'autograder.grading',
+             'autograder.assignments.two_layer.standin_backward'):
     try:
         __import__(name)
         found[name] = 'imported'
@@ -219,15 +220,15 @@ def test_a_symlink_in_the_submission_is_not_followed(course, tmp_path):
 
 
 def test_each_learner_gets_their_own_hidden_points(course):
-    from autograder import plans
-    from autograder.recording import points
-    from autograder.recording.record_two_layer import record
+    from autograder import assignments
+    from autograder.assignments.common import points
+    from autograder.assignments.two_layer.recorder import record
 
     secret = notebook_grading.course_secret(course)
 
     def drawn(student):
         with points.seeded(notebook_grading.seed_for(secret, "regression", student)):
-            return record("regression", "hidden_weights", {"backward": lambda *a: None}, plans.all_standins())
+            return record("regression", "hidden_weights", {"backward": lambda *a: None}, assignments.all_standins())
 
     a, b = drawn("a"), drawn("b")
     assert a["cases"][0] == b["cases"][0]  # the seed example the notebook shows
@@ -414,7 +415,7 @@ def test_hidden_points_are_those_of_drawing_one_candidate_at_a_time():
     the one-by-one rejection loop: stored results and learners' hidden points do not move."""
     import numpy as np
 
-    from autograder.recording import points
+    from autograder.assignments.common import points
 
     def one_by_one(rng, low, high, size, min_gap):
         while True:

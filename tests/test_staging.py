@@ -16,13 +16,14 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder import batch, notebook_grading
-from autograder.course import Course
-from autograder.samples import SAMPLES, Sample, prepend, replace
+from autograder import assignments
+from autograder.engine import batch, notebook_grading
+from autograder.instruments.samples import SAMPLES, Sample, prepend, replace
+from autograder.tools.course import Course
 
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "regression"
-FULL = 10.0
+FULL = sum(assignments.points_of(ASSIGNMENT).values())
 MARKER = "pia-private-7731"  # in the honest classmate's notebook only; the hostile code never spells it
 
 # Reads each planted file and prints what it found from inside `forward` (what a function prints is
@@ -205,7 +206,7 @@ def test_stage_refuses_links_and_special_files_anywhere_and_follows_none(tmp_pat
     regular file with one link gets a note (a FIFO is never opened: nothing blocks), linked folders are
     not entered, the learner's own regular files are not staged, and a submission folder reached through
     a link is refused whole."""
-    from autograder import staging
+    from autograder.engine import staging
 
     root = tmp_path / "course"
     shutil.copytree(REPO / "source" / "quiz", root / "source" / "quiz")
@@ -251,7 +252,7 @@ def test_stage_refuses_links_and_special_files_anywhere_and_follows_none(tmp_pat
 
 
 def test_only_the_course_files_a_notebook_names_are_staged_and_never_through_a_link(tmp_path):
-    from autograder import staging
+    from autograder.engine import staging
 
     assert {a: set(staging.stage(REPO, a, None).files) for a in ("warmup", "regression", "quiz")} == {
         "warmup": {"name_the_mistake.py"}, "regression": {"name_the_mistake.py"},  # the setup cell imports it
@@ -268,7 +269,7 @@ def test_only_the_course_files_a_notebook_names_are_staged_and_never_through_a_l
 def test_a_changed_set_of_refused_entries_changes_the_result_key():
     import nbformat
 
-    from autograder import results
+    from autograder.engine import results
 
     nb = nbformat.read(REPO / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
     keys = {results.key(nb, ASSIGNMENT, "mal", b"s", {}, refused) for refused in ([], ["a"], ["a", "b"])}

@@ -4,21 +4,20 @@ agree with the sympy oracle (they are written by hand, so this is what keeps the
 import numpy as np
 import pytest
 
-from autograder import layers, oracle, warmup, xor
-from autograder.network import NETWORKS
-from autograder.recording import points
-from autograder.recording.record_layers import random_network
-from autograder.recording.standins import (
-    layers_model,
-    layers_pieces,
-    numerics,
-    two_layer_backward,
-    two_layer_forward,
-    xor_backward,
-    xor_forward,
-)
-from autograder.recording.standins import warmup as warmup_standin
-from autograder.reference import Reference
+from autograder.assignments.common import numerics, oracle, points
+from autograder.assignments.common.network import NETWORKS
+from autograder.assignments.layers import definition as layers
+from autograder.assignments.layers import standin_model as layers_model
+from autograder.assignments.layers import standin_pieces as layers_pieces
+from autograder.assignments.layers.recorder import random_network
+from autograder.assignments.two_layer import standin_backward as two_layer_backward
+from autograder.assignments.two_layer import standin_forward as two_layer_forward
+from autograder.assignments.two_layer.reference import Reference
+from autograder.assignments.warmup import definition as warmup
+from autograder.assignments.warmup import standin as warmup_standin
+from autograder.assignments.xor import definition as xor
+from autograder.assignments.xor import standin_backward as xor_backward
+from autograder.assignments.xor import standin_forward as xor_forward
 
 RTOL = 1e-10
 

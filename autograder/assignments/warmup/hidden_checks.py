@@ -1,0 +1,122 @@
+"""Hidden checks for the chain-rule warm-up: each link of the chain on its own.
+
+Expected values come from `autograder.assignments.warmup.definition`, which differentiates the one-neuron loss
+with sympy at the probe's inputs, every time.
+"""
+
+import numpy as np
+import pytest
+
+from autograder.assignments.warmup import definition as warmup
+from autograder.engine import judge
+
+pytestmark = pytest.mark.assignment("warmup")
+
+
+def where(case, k: int) -> str:
+    name = "the notebook's example" if case["x"] == warmup.SEED_CASE["x"] else f"hidden case {k}"
+    return (f"{name}, {case['activation']} neuron (x = {judge.fmt(case['x'])}, y = {judge.fmt(case['y'])}, "
+            f"w = {case['w']:.6g}, b = {case['b']:.6g})")
+
+
+def at(case, what: str) -> np.ndarray:
+    return warmup.evaluate(case["activation"], what, case["x"], case["y"], case["w"], case["b"])
+
+
+@pytest.mark.exercise(*warmup.FACTORS)
+def test_chain_link(probe):
+    cases, factor = judge.cases(probe), probe["exercise"]
+    label = warmup.FACTOR_TEXT[factor]
+    actual = [
+        judge.as_array(judge.field(judge.returned(c, "chain_factors"), factor, "The dict chain_factors returns"),
+                       f"{factor} ({label})", (len(c["x"]),))
+        for c in cases
+    ]
+    mistakes = {}
+    for activation in warmup.ACTIVATIONS:
+        for name, (explanation, _) in warmup.mistake_exprs(activation)[factor].items():
+            mistakes[name] = explanation
+
+    def variant(name):
+        return [at(c, f"{factor}:{name}") if name in warmup.mistake_exprs(c["activation"])[factor] else at(c, factor)
+                for c in cases]
+
+    variants = [(name, text, lambda name=name: variant(name)) for name, text in mistakes.items()]
+    judge.check_values(f"{factor} ({label})", actual, [at(c, factor) for c in cases],
+                       [where(c, k) for k, c in enumerate(cases)], variants, seed_first=False)
+
+
+@pytest.mark.exercise("product")
+@pytest.mark.parametrize("param", ["w", "b"])
+def test_chain_product(probe, param):
+    cases = judge.cases(probe)
+    last = "dz_dw" if param == "w" else "dz_db"
+    links = ("dL_dyhat", "dyhat_dz", last)
+    factors = [{k: np.array(v, dtype=np.float64) for k, v in c["factors"].items()} for c in cases]
+    actual = [judge.as_array(judge.field(judge.returned(c, "chain_product"), param, "The dict chain_product returns"),
+                             f"∂L/∂{param}", (len(c["factors"]["dz_dw"]),)) for c in cases]
+    expected = [np.prod([f[k] for k in links], axis=0) for f in factors]
+
+    def without(link):
+        return lambda: [np.prod([f[k] for k in links if k != link], axis=0) for f in factors]
+
+    variants = [(f"{warmup.FACTOR_TEXT[link]} left out", "∂L/∂" + param + " is the product of all three links of its path.",
+                 without(link)) for link in links]
+    variants.append(("sum instead of product", "The chain rule multiplies the local derivatives.",
+                     lambda: [np.sum([f[k] for k in links], axis=0) for f in factors]))
+    for i, j in ((0, 1), (1, 2)):  # two neighbouring links added, the rest multiplied
+        rest = [k for n, k in enumerate(links) if n not in (i, j)]
+        variants.append((f"{warmup.FACTOR_TEXT[links[i]]} and {warmup.FACTOR_TEXT[links[j]]} added",
+                         "The chain rule multiplies the local derivatives; these two were added.",
+                         lambda i=i, j=j, rest=rest: [(f[links[i]] + f[links[j]]) * np.prod([f[k] for k in rest], axis=0)
+                                                      for f in factors]))
+    if param == "b":
+        variants.append(("∂z/∂w used for the bias", "The bias path ends in ∂z/∂b, not ∂z/∂w.",
+                         lambda: [f["dL_dyhat"] * f["dyhat_dz"] * f["dz_dw"] for f in factors]))
+    judge.check_values(f"∂L/∂{param}", actual, expected, [f"factor set {k + 1}" for k in range(len(cases))],
+                       variants, seed_first=False)
+
+
+@pytest.mark.exercise("step")
+@pytest.mark.parametrize("position,param", [(0, "w"), (1, "b")], ids=["w_new", "b_new"])
+def test_step(probe, position, param):
+    cases = judge.cases(probe)
+    actual, expected, ascent, no_lr = [], [], [], []
+    for c in cases:
+        new = judge.values(judge.returned(c, "step"), "step", "(w_new, b_new)")
+        actual.append(judge.as_array(new[position], f"{param}_new", ()))
+        args = (c["x"], c["y"], c["w"], c["b"])
+        expected.append(np.float64(warmup.reference_step(*args, c["lr"], c["activation"])[position]))
+        ascent.append(np.float64(warmup.reference_step(*args, -c["lr"], c["activation"])[position]))
+        no_lr.append(np.float64(warmup.reference_step(*args, 1.0, c["activation"])[position]))
+    variants = [("gradient ascent", "Subtract the gradient: it points uphill.", lambda: ascent),
+                ("learning rate missing", "The step is the gradient times the learning rate.", lambda: no_lr),
+                (f"{param} not updated", f"{param}_new = {param} − lr·∂L/∂{param}: every parameter takes its step.",
+                 lambda: [np.float64(c[param]) for c in cases])]
+    where_ = [f"step {k + 1} ({c['activation']}, x = {c['x']:.4g}, y = {c['y']:.4g}, w = {c['w']:.4g}, "
+              f"b = {c['b']:.4g}, lr = {c['lr']:.4g})" for k, c in enumerate(cases)]
+    judge.check_values(f"{param}_new", actual, expected, where_, variants, seed_first=False)
+
+
+@pytest.mark.exercise("by_hand")
+def test_formula_is_equivalent(probe):
+    if "missing" in probe:
+        raise AssertionError(probe["missing"][0].upper() + probe["missing"][1:] + ".")
+    if "answer" not in probe:
+        raise AssertionError(f"dL_dw_by_hand must be a sympy expression (or a string), not a {probe['answer_kind']}.")
+    try:
+        answer = warmup.parse_answer(probe["answer"])
+    except ValueError as exc:
+        raise AssertionError(f"dL_dw_by_hand = {probe['answer']!r} cannot be read: {exc}.") from None
+    if warmup.s not in answer.free_symbols:
+        raise AssertionError(f"dL_dw_by_hand = {answer} must be written with s = σ(w·x + b), x and y.")
+    if warmup.equivalent(answer, warmup.by_hand_truth()):
+        return
+    message = f"dL_dw_by_hand = {answer} is not equivalent to ∂L/∂w of L = (y − σ(w·x + b))²."
+    for name, (explanation, wrong) in warmup.by_hand_mistakes().items():
+        if warmup.equivalent(answer, wrong):
+            raise judge.known_mistake(message, name, explanation)
+    found = warmup.by_hand_relation(answer)
+    if found is not None:
+        raise judge.Wrong(f"{message}\n{found[1]}", found[0])
+    raise judge.Wrong(message)

@@ -24,7 +24,7 @@ from autograder.instruments import diagnoses
 from autograder.instruments.corpus import ENTRIES
 from autograder.instruments.samples import DEMO, SAMPLES, namespace_of
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "source" / "softmax" / "softmax.ipynb"
 EXERCISES = ("one_hot", "softmax", "cross_entropy", "forward", "output_layer", "hidden_layer", "train")
 

@@ -9,7 +9,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from autograder import judge, oracle
+from autograder import judge, mutations, oracle
 from autograder.mistakes import for_network
 from autograder.network import NETWORKS, PARAM_NAMES, identity
 from autograder.recording.record_two_layer import GRADIENT_OF, array_params
@@ -92,13 +92,22 @@ def test_gradient_values(probe):
     variants = [(m.name, m.explanation, lambda m=m: at(m)) for m in for_network(net)]
     right = at()
     judge.check_values(label, actual, right, [where(c, k) for k, c in enumerate(cases)], variants,
-                       chain=lambda: chain_of(name, net, cases, right))  # worked out only for a wrong value
+                       chain=lambda: chain_of(name, net, cases, right),  # worked out only for a wrong value
+                       search=lambda: mutations.explain(label, mutations.search(
+                           [_mutation_case(net, c) for c in cases], name, actual, right)))
     for case in cases:
         if case.get("mutated"):
             raise AssertionError(
                 f"backward() changed params[{case['mutated'][0]!r}] in place; a backward pass only reads the "
                 "parameters (the update happens later, in update())."
             )
+
+
+def _mutation_case(net, case) -> mutations.Case:
+    kind = {True: "identity", False: "sigmoid"}
+    return mutations.per_sample(case["x"], case["y"], case["params"], kind[net.hidden_activation is identity],
+                                kind[net.output_activation is identity],
+                                "cross-entropy" if net.name == "classification" else "squared error")
 
 
 def chain_of(name, net, cases, right) -> judge.Chain:

@@ -6,7 +6,7 @@ Expected values are the mean of the sympy oracle's per-sample values at the prob
 
 import pytest
 
-from autograder import judge, xor
+from autograder import judge, mutations, xor
 
 pytestmark = pytest.mark.assignment("xor")
 
@@ -53,8 +53,12 @@ def test_layer_gradient(probe, position):
         return [xor.gradients(c["X"], c["Y"], xor.arrays(c["params"]), **kwargs)[name] for c in cases]
 
     variants = [(m, text, lambda kw=kw: at(**kw)) for m, text, kw in xor.mistakes()]
-    judge.check_values(label, actual, at(), [where(c, k) for k, c in enumerate(cases)], variants, seed_first=False,
-                       chain=judge.Chain(batch=[len(c["X"]) for c in cases]))
+    right = at()
+    judge.check_values(label, actual, right, [where(c, k) for k, c in enumerate(cases)], variants, seed_first=False,
+                       chain=judge.Chain(batch=[len(c["X"]) for c in cases]),
+                       search=lambda: mutations.explain(label, mutations.search(
+                           [mutations.batch(c["X"], c["Y"], c["params"], "sigmoid", "sigmoid", "squared error")
+                            for c in cases], name, actual, right)))
     for case in cases:
         if case.get("mutated"):
             raise AssertionError(f"backward() changed params[{case['mutated'][0]!r}] in place; it must only read them.")

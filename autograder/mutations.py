@@ -312,3 +312,41 @@ def explain(label: str, found: Found) -> tuple[str, str] | None:
     return ("one of: " + " / ".join(" + ".join(c.name for c in p) for p in shown),
             f"{your} matches {len(programs)} wrong chains at every point checked, which these points cannot tell "
             f"apart{more}: {options}.")
+
+
+# --- state across calls ------------------------------------------------------------------------------
+# The recorder calls a function at its hidden points one after the other, in one process: state kept
+# between calls shows as a relation between call k's value and the right values of the calls before.
+
+
+def across_calls(label: str, actual: Sequence, expected: Sequence) -> tuple[str, str] | None:
+    """(diagnosis, sentence) when the learner's values are the right ones accumulated over the calls,
+    one call behind, or stuck at the first call's, at every call; None otherwise. Needs three calls."""
+    if len(actual) < 3 or any(np.shape(a) != np.shape(e) for a, e in zip(actual, expected, strict=True)):
+        return None
+    e = [np.asarray(v, dtype=np.float64) for v in expected]
+    your = judge.your(label)
+    if _all_close(actual, e):
+        return None
+    totals = list(itertools.accumulate(e))
+    if _all_close(actual, totals):
+        return "accumulated across calls", (
+            f"{your} is, at each call, the sum of the right values of this call and of every call before it: "
+            "something accumulates across calls and is never reset (a global or default-argument accumulator, "
+            "+= into an array that outlives the call). Start from zeros inside the function, at every call.")
+    if _all_close(actual[1:], e[:-1]) and _near(actual[0], e[0]):
+        return "one call behind", (
+            f"{your} is, at each call, the right value of the previous call: a value kept from the last call "
+            "(a cache or global) is returned before it is renewed.")
+    if _all_close(actual, [e[0]] * len(e)):
+        return "stuck at the first call", (
+            f"{your} is the first call's right value at every call: something computed once is reused and "
+            "never renewed with the new inputs.")
+    return None
+
+
+# A training loop that writes into the caller's arrays (the recorder reads them back after the call).
+TRAIN_ALIASING = ("train() changed the caller's params[{!r}] in place: after the call, the dict the caller passed holds "
+                  "other values than before it. The loop must work on new arrays (params = update(params, …) "
+                  "rebinds the name and leaves the caller's arrays alone); `params[k] -= …` writes the estimates "
+                  "into the caller's arrays, so a second call would start from the trained parameters.")

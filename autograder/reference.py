@@ -45,7 +45,7 @@ class Reference:
         The epoch loss is the mean over the samples of the loss computed before that
         sample's update. Other `epoch_loss` values reproduce the loop mistakes in
         `LOOP_MISTAKES`, so feedback can name them."""
-        params = copy_params(params)
+        params = initial = copy_params(params)
         losses = np.zeros(epochs)
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
@@ -54,6 +54,8 @@ class Reference:
         net = Reference(self.net, self.variant, lr) if self.variant is not CORRECT else self
         for epoch in range(1 if epoch_loss == "one epoch short" else 0, epochs):
             step_losses, grads = [], None
+            if epoch_loss == "restarts every epoch":
+                params = copy_params(initial)
             for xi, yi in zip(X, y, strict=False):
                 y_hat, cache = net.forward(xi, params)
                 before = oracle.loss(self.net, xi, yi, params)
@@ -91,6 +93,12 @@ LOOP_MISTAKES = {
         "parameters never kept",
         "update() returns the new parameters; the loop must keep them (params = update(...)), or every "
         "step starts again from the initial ones and the loss never moves.",
+    ),
+    "restarts every epoch": (
+        "training restarted every epoch",
+        "Every epoch started again from the initial parameters: the epoch losses are all the first epoch's, and the "
+        "final parameters are those of one epoch. Carry the parameters from one epoch to the next (set them once, "
+        "before the loop over the epochs).",
     ),
     "rows reversed": ("rows in another order", "Visit the rows in order, first to last, in every epoch."),
     "one epoch short": (

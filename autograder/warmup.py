@@ -58,10 +58,14 @@ def mistake_exprs(activation: str) -> dict[str, dict[str, tuple[str, sp.Expr]]]:
             "sign flip": ("The inner −ŷ gives a minus sign: d/dŷ (y − ŷ)² = −2(y − ŷ), not 2(y − ŷ).",
                           -right["dL_dyhat"]),
             "missing ×2 and sign flip": ("d/dŷ (y − ŷ)² = −2(y − ŷ): both the 2 and the sign are missing.", -half),
+            "the loss instead of its derivative": (
+                "This is the loss (y − ŷ)² itself; ∂L/∂ŷ is its derivative, −2(y − ŷ).", neuron_loss(activation)),
         },
         "dyhat_dz": {},
         "dz_dw": {
             "w instead of x": ("z = w·x + b changes by x for each unit of w: ∂z/∂w = x.", w + 0 * x),
+            "1 instead of x": ("∂z/∂w = 1 is the bias's link; z = w·x + b changes by x for each unit of w: ∂z/∂w = x.",
+                               sp.Integer(1) + 0 * x),
         },
         "dz_db": {
             "bias slope zero": ("z = w·x + b changes by 1 for each unit of b: ∂z/∂b = 1.", sp.Integer(0) * x),

@@ -80,13 +80,16 @@ def gradients(X, Y, params: dict, variant: Variant = CORRECT, reduce: str = "mea
 
 def train(X, Y, params: dict, lr: float, epochs: int, variant: Variant = CORRECT, reduce: str = "mean",
           loss_after: bool = False, stale: bool = False, keep: bool = True,
-          output_first: bool = False) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+          output_first: bool = False, restart: bool = False) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Full-batch gradient descent; losses[e] is the batch loss before epoch e's update. The other
     keywords reproduce mistakes: `keep=False` never keeps the updated parameters; `output_first`
-    updates W2, b2, then computes the hidden layer's gradients at the updated parameters."""
-    params = {k: np.array(params[k], dtype=np.float64) for k in NAMES}
+    updates W2, b2, then computes the hidden layer's gradients at the updated parameters; `restart` starts
+    every epoch again from the initial parameters."""
+    params = initial = {k: np.array(params[k], dtype=np.float64) for k in NAMES}
     losses = np.empty(epochs)
     for e in range(epochs):
+        if restart:
+            params = dict(initial)
         g = gradients(X, Y, params, variant, reduce, stale, lr)
         before = loss(X, Y, params)
         if output_first:

@@ -94,12 +94,13 @@ def test_gradient_values(probe):
     judge.check_values(label, actual, right, [where(c, k) for k, c in enumerate(cases)], variants,
                        chain=lambda: chain_of(name, net, cases, right),  # worked out only for a wrong value
                        search=lambda: mutations.explain(label, mutations.search(
-                           [_mutation_case(net, c) for c in cases], name, actual, right)))
+                           [_mutation_case(net, c) for c in cases], name, actual, right))
+                       or mutations.across_calls(label, actual, right))
     for case in cases:
         if case.get("mutated"):
-            raise AssertionError(
+            raise judge.Wrong(
                 f"backward() changed params[{case['mutated'][0]!r}] in place; a backward pass only reads the "
-                "parameters (the update happens later, in update())."
+                "parameters (the update happens later, in update()).", "parameters changed in place"
             )
 
 
@@ -178,9 +179,12 @@ def test_update_returns_new_arrays(probe):
                 raise AssertionError("update() must first return new values computed from params, grads and lr "
                                      "(see the check above); leaving its inputs alone counts once it does.")
         if case.get("mutated"):
-            raise AssertionError(
-                f"update() changed its input {case['mutated'][0]} in place; return new arrays and leave the "
-                "inputs as they were (the caller may still need the old values)."
+            raise judge.Wrong(
+                f"update() changed its input {case['mutated'][0]} in place: after the call, the caller's "
+                "dict holds other values than before it. Look for `new = params` (the same dict) or params.copy() "
+                "(a new dict sharing the same arrays) followed by `new[k] = …` or `new[k] -= …`; return a new dict "
+                "of new arrays, {k: params[k] - lr * grads[k] for k in params}, and leave the inputs as they were.",
+                "inputs changed in place (aliasing)"
             )
 
 
@@ -246,3 +250,11 @@ def test_train_final_parameters(probe):
         expected = [_reference_run(c, net)[1][name] for c in cases]
         judge.check_values(f"the final {name}", actual, expected, [_where_train(c, k) for k, c in enumerate(cases)],
                            _train_variants(cases, net, lambda run, name=name: run[1][name]), seed_first=False)
+
+
+@pytest.mark.exercise("train")
+def test_train_leaves_the_callers_params_alone(probe):
+    for case in judge.cases(probe):
+        judge.returned(case, "train")  # no credit for leaving inputs alone by not running
+        if case.get("mutated"):
+            raise judge.Wrong(mutations.TRAIN_ALIASING.format(case["mutated"][0]), "caller's parameters changed in place")

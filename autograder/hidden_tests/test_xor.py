@@ -58,10 +58,12 @@ def test_layer_gradient(probe, position):
                        chain=judge.Chain(batch=[len(c["X"]) for c in cases]),
                        search=lambda: mutations.explain(label, mutations.search(
                            [mutations.batch(c["X"], c["Y"], c["params"], "sigmoid", "sigmoid", "squared error")
-                            for c in cases], name, actual, right)))
+                            for c in cases], name, actual, right))
+                       or mutations.across_calls(label, actual, right))
     for case in cases:
         if case.get("mutated"):
-            raise AssertionError(f"backward() changed params[{case['mutated'][0]!r}] in place; it must only read them.")
+            raise judge.Wrong(f"backward() changed params[{case['mutated'][0]!r}] in place; it must only read them.",
+                              "parameters changed in place")
 
 
 def _run(case, **kwargs):
@@ -96,6 +98,9 @@ def test_train(probe, what):
     variants.append(("parameters never kept", "Keep the new parameters (params = ...) or every epoch starts "
                      "again from the initial ones and the loss never moves.", lambda: [pick(_run(c, keep=False))
                                                                                        for c in cases]))
+    variants.append(("training restarted every epoch", "Every epoch started again from the initial parameters: "
+                     "the losses are all the first epoch's and the final parameters those of one step. Carry the "
+                     "parameters from one epoch to the next.", lambda: [pick(_run(c, restart=True)) for c in cases]))
     variants.append(("output layer updated before the hidden gradients",
                      "Compute every gradient of the epoch from the same parameters, then update them all: the hidden "
                      "layer's gradients were computed after W2 and b2 had already moved.",
@@ -106,3 +111,11 @@ def test_train(probe, what):
     label = "the losses" if what == "losses" else f"the final {what}"
     judge.check_values(label, actual, [pick(_run(c)) for c in cases], [_where_run(c, k) for k, c in enumerate(cases)],
                        variants, seed_first=False)
+
+
+@pytest.mark.exercise("train")
+def test_train_leaves_the_callers_params_alone(probe):
+    for case in judge.cases(probe):
+        judge.returned(case, "train")  # no credit for leaving inputs alone by not running
+        if case.get("mutated"):
+            raise judge.Wrong(mutations.TRAIN_ALIASING.format(case["mutated"][0]), "caller's parameters changed in place")

@@ -20,6 +20,7 @@ W2 (n_h, 1), b2 (1,); the 2-2-1 notebooks' per-sample values are a batch of one 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -114,26 +115,27 @@ def _loss_slope(case: Case) -> list[Alternative]:
              lambda c: -c["Y"] / c["Yh"] - (1.0 - c["Y"]) / (1.0 - c["Yh"]))]
 
 
-def _slope(layer: str, activation: str, a: str, z: str) -> list[Alternative]:
-    """The local slope of a sigmoid unit: a(1 − a) with a its output; its neighbours."""
+def _slope(layer: str, activation: str, a_key: str, z_key: str, a: str, z: str) -> list[Alternative]:
+    """The local slope of a sigmoid unit: a(1 − a) with a its output; its neighbours. `a_key`, `z_key` are
+    the forward pass's values, `a`, `z` their names in the learner's notebook."""
     link, at = f"∂{a}/∂{z}", f"σ'({z})"
     if activation != "sigmoid":
-        return [(None, lambda c: np.ones_like(c[z]))]
-    return [(None, lambda c: c[a] * (1.0 - c[a])),
+        return [(None, lambda c: np.ones_like(c[z_key]))]
+    return [(None, lambda c: c[a_key] * (1.0 - c[a_key])),
             (Change(link, f"{at} taken at {z}",
                     f"computed {at} as {z}(1 − {z}), from the pre-activation {z}, where {a}(1 − {a}) belongs "
                     f"({a} = σ({z}), the {layer}'s output)"),
-             lambda c: c[z] * (1.0 - c[z])),
+             lambda c: c[z_key] * (1.0 - c[z_key])),
             (Change(link, f"{at} left out", f"left out {at} = {a}(1 − {a}): the {layer} is a sigmoid, not linear"),
-             lambda c: np.ones_like(c[z])),
+             lambda c: np.ones_like(c[z_key])),
             (Change(link, f"σ in place of {at}", f"used the sigmoid {a} = σ({z}) itself where its slope {a}(1 − {a}) "
-                    "belongs"), lambda c: c[a]),
+                    "belongs"), lambda c: c[a_key]),
             (Change(link, f"tanh's slope in place of {at}",
                     f"used 1 − {a}², the slope of tanh, where the sigmoid's {a}(1 − {a}) belongs"),
-             lambda c: 1.0 - c[a] ** 2),
+             lambda c: 1.0 - c[a_key] ** 2),
             (Change(link, f"sigmoid applied twice in {at}",
                     f"computed {at} as σ({a})(1 − σ({a})): the sigmoid applied to its own output; it is {a}(1 − {a})"),
-             lambda c: _sigmoid(c[a]) * (1.0 - _sigmoid(c[a])))]
+             lambda c: _sigmoid(c[a_key]) * (1.0 - _sigmoid(c[a_key])))]
 
 
 def _links(case: Case) -> dict[str, list[Alternative]]:
@@ -144,7 +146,7 @@ def _links(case: Case) -> dict[str, list[Alternative]]:
                  (Change("sign", "sign flip", "flipped the sign: (y − ŷ) where (ŷ − y) belongs, or the reverse"),
                   lambda c: -1.0)],
         "∂L/∂ŷ": _loss_slope(case),
-        "∂ŷ/∂z2": _slope("output unit", case.output, "Yh", "Z2"),
+        "∂ŷ/∂z2": _slope("output unit", case.output, "Yh", "Z2", "ŷ", "z2"),
         "∂z2/∂W2": [(None, lambda c: c["H"]),
                     (Change("∂z2/∂W2", "z1 where h belongs in ∂L/∂W2",
                             "used z1 where h belongs in ∂L/∂W2: W2 multiplies the hidden units' outputs h = act(z1)"),
@@ -162,7 +164,7 @@ def _links(case: Case) -> dict[str, list[Alternative]]:
                    (Change("∂z2/∂h", "∂L/∂W2 where W2 belongs in the hidden error",
                            "sent the error back through ∂L/∂W2 where the weights W2 themselves belong"),
                     lambda c: c["dW2"])],
-        "∂h/∂z1": _slope("hidden layer", case.hidden, "H", "Z1"),
+        "∂h/∂z1": _slope("hidden layer", case.hidden, "H", "Z1", "h", "z1"),
         "∂z1/∂W1": [(None, lambda c: c["X"]),
                     (Change("∂z1/∂W1", "z1 where x belongs in ∂L/∂W1",
                             "used z1 where the inputs x belong in ∂L/∂W1"), lambda c: c["Z1"])]
@@ -174,8 +176,9 @@ def _links(case: Case) -> dict[str, list[Alternative]]:
                     "multiplied ∂L/∂b1 by x: a bias's input is the constant 1"), lambda c: c["X"])] if square else []),
         "order of ∂L/∂W1": [(None, lambda c: False)]
         + ([(Change("order of ∂L/∂W1", "∂L/∂W1 transposed",
-                    "paired x[j] with hidden unit i in ∂L/∂W1[i, j]: a product in the wrong order "
-                    "(np.outer(dz1, x) or dZ1ᵀ·X where Xᵀ·dZ1 belongs)"), lambda c: True)] if square else []),
+                    "paired input j with hidden unit i in ∂L/∂W1[i, j]: a product in the wrong order "
+                    + ("(dZ1ᵀ·X where Xᵀ·dZ1 belongs)" if case.mean else "(np.outer(dz1, x) where np.outer(x, dz1) "
+                                                                        "belongs)")), lambda c: True)] if square else []),
     }
     if case.mean and len(case.X) > 1:
         for p in ("W1", "b1", "W2", "b2"):
@@ -188,7 +191,20 @@ def _links(case: Case) -> dict[str, list[Alternative]]:
                         f"divided ∂L/∂{p} by n a second time: the 1/n of the mean is already in ∂L/∂Ŷ, and the rows' "
                         "contributions are summed"),
                  lambda c: 1.0 / c["n"])]
-    return links
+    return _in_batch_terms(links) if case.mean else links
+
+
+_BATCH_NAMES = {"x": "X", "y": "Y", "z1": "Z1", "h": "H", "z2": "Z2", "ŷ": "Ŷ"}
+_TOKEN = re.compile(r"(?<!\w)(" + "|".join(_BATCH_NAMES) + r")(?![A-Za-z0-9_])")  # h² is h, squared
+
+
+def _in_batch_terms(links: dict[str, list[Alternative]]) -> dict[str, list[Alternative]]:
+    """The same links, their words in a batched notebook's names (X, Z1, H, Ŷ for x, z1, h, ŷ)."""
+    def words(text: str) -> str:
+        return _TOKEN.sub(lambda m: _BATCH_NAMES[m.group(1)], text)
+
+    return {name: [(None if ch is None else Change(words(ch.link), words(ch.name), words(ch.sentence)), fn)
+                          for ch, fn in alts] for name, alts in links.items()}
 
 
 def _forward(case: Case) -> dict:

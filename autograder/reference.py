@@ -61,7 +61,7 @@ class Reference:
                 before = oracle.loss(self.net, xi, yi, params)
                 grads = net.backward(yi, y_hat, cache, params)
                 if epoch_loss not in ("params not kept", "one update per epoch"):
-                    params = net.update(params, grads, lr)
+                    params = net.update(params, grads, lr / len(X) if epoch_loss == "step divided by n" else lr)
                 step_losses.append(oracle.loss(self.net, xi, yi, params) if epoch_loss == "mean after" else before)
             if epoch_loss == "one update per epoch" and grads is not None:
                 params = net.update(params, grads, lr)
@@ -99,6 +99,11 @@ LOOP_MISTAKES = {
         "Every epoch started again from the initial parameters: the epoch losses are all the first epoch's, and the "
         "final parameters are those of one epoch. Carry the parameters from one epoch to the next (set them once, "
         "before the loop over the epochs).",
+    ),
+    "step divided by n": (
+        "each step divided by n",
+        "Each per-sample step was divided by the number of rows n: per-sample gradient descent takes the full step "
+        "θ ← θ − lr·∂L/∂θ of that one sample; the 1/n of the epoch's mean belongs to the reported loss only.",
     ),
     "rows reversed": ("rows in another order", "Visit the rows in order, first to last, in every epoch."),
     "one epoch short": (

@@ -80,10 +80,10 @@ def test_gradient_values(probe):
     name = GRADIENT_OF[probe["exercise"]]
     shape = oracle.shapes(net)[name]
     label = f"∂L/∂{name}"
-    actual = [
-        judge.as_array(judge.field(judge.returned(c, "backward"), name, "The dict backward returns"), label, shape)
-        for c in cases
-    ]
+    encoded = [judge.field(judge.returned(c, "backward"), name, "The dict backward returns") for c in cases]
+    if name == "W1":
+        _elementwise_for_outer(net, cases, encoded)
+    actual = [judge.as_array(enc, label, shape) for enc in encoded]
 
     def at(variant=oracle.CORRECT):
         lr = NOTEBOOK_LR[net.name]
@@ -102,6 +102,21 @@ def test_gradient_values(probe):
                 f"backward() changed params[{case['mutated'][0]!r}] in place; a backward pass only reads the "
                 "parameters (the update happens later, in update()).", "parameters changed in place"
             )
+
+
+def _elementwise_for_outer(net, cases, encoded) -> None:
+    """∂L/∂W1 returned as a vector whose entries are the right matrix's diagonal, x[i]·dz1[i], at every case:
+    an elementwise product where the outer product belongs (shapes say only that the shape is wrong)."""
+    if net.n_in != net.n_hidden or not all(e.get("kind") == "ndarray" and e.get("shape") == [net.n_in]
+                                           and e.get("dtype") == "float64" for e in encoded):
+        return
+    got = [np.array(e["data"], dtype=np.float64) for e in encoded]
+    right = [np.diag(oracle.gradients(net, c["x"], c["y"], array_params(c["params"]))["W1"]) for c in cases]
+    if all(judge.close(g, r) for g, r in zip(got, right, strict=True)):
+        raise judge.Wrong(f"∂L/∂W1 has shape ({net.n_in},); it must have shape {oracle.shapes(net)['W1']}. Its entries are "
+                          "the diagonal of the right matrix, x[i]·dz1[i], at every point checked: an elementwise product "
+                          "x * dz1 where the outer product np.outer(x, dz1), entry [i, j] = x[i]·dz1[j], belongs.",
+                          "elementwise product where the outer product belongs")
 
 
 def _mutation_case(net, case) -> mutations.Case:

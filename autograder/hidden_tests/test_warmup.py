@@ -39,6 +39,11 @@ def test_chain_link(probe):
                 for c in cases]
 
     variants = [(name, text, lambda name=name: variant(name)) for name, text in mistakes.items()]
+    for fixed in warmup.ACTIVATIONS:  # one branch taken whatever the argument says
+        variants.append((f"{fixed} branch whatever the activation",
+                         f"Your chain_factors computes the {fixed} neuron's links at every call, also when activation "
+                         "names the other one: check how the activation argument chooses the branch.",
+                         lambda fixed=fixed: [at({**c, "activation": fixed}, factor) for c in cases]))
     right = [at(c, factor) for c in cases]
     judge.check_values(f"{factor} ({label})", actual, right, [where(c, k) for k, c in enumerate(cases)], variants,
                        seed_first=False, search=lambda: mutations.across_calls(factor, actual, right))

@@ -98,6 +98,8 @@ def test_train(probe, what):
     variants.append(("parameters never kept", "Keep the new parameters (params = ...) or every epoch starts "
                      "again from the initial ones and the loss never moves.", lambda: [pick(_run(c, keep=False))
                                                                                        for c in cases]))
+    for key, (m, text, _) in xor.LOSS_SLIPS.items():
+        variants.append((m, text, lambda key=key: [pick(_run(c, epoch_loss=key)) for c in cases]))
     variants.append(("training restarted every epoch", "Every epoch started again from the initial parameters: "
                      "the losses are all the first epoch's and the final parameters those of one step. Carry the "
                      "parameters from one epoch to the next.", lambda: [pick(_run(c, restart=True)) for c in cases]))

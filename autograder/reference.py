@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder import oracle
-from autograder.network import PARAM_NAMES, Network
+from autograder.network import PARAM_NAMES, Network, binary_cross_entropy
 from autograder.oracle import CORRECT, Params, Variant
 from autograder.recording.points import init_params  # noqa: F401  (one initialisation)
 from autograder.recording.record_two_layer import copy_params
@@ -58,7 +58,8 @@ class Reference:
                 params = copy_params(initial)
             for xi, yi in zip(X, y, strict=False):
                 y_hat, cache = net.forward(xi, params)
-                before = oracle.loss(self.net, xi, yi, params)
+                before = (oracle.loss(self.net, xi, yi, params) if epoch_loss != "loss arguments swapped"
+                          else _swapped_loss(self.net, yi, y_hat))
                 grads = net.backward(yi, y_hat, cache, params)
                 if epoch_loss not in ("params not kept", "one update per epoch"):
                     params = net.update(params, grads, lr / len(X) if epoch_loss == "step divided by n" else lr)
@@ -105,6 +106,12 @@ LOOP_MISTAKES = {
         "Each per-sample step was divided by the number of rows n: per-sample gradient descent takes the full step "
         "θ ← θ − lr·∂L/∂θ of that one sample; the 1/n of the epoch's mean belongs to the reported loss only.",
     ),
+    "loss arguments swapped": (
+        "loss(ŷ, y) for loss(y, ŷ)",
+        "Your epoch losses are what loss(y_hat, y) gives, the arguments swapped: the loss takes (y, y_hat), and "
+        "cross-entropy is not symmetric (with them swapped it takes the log of a target 0 or 1, which is −∞). The "
+        "parameters are right: only the loss you record is wrong.",
+    ),
     "rows reversed": ("rows in another order", "Visit the rows in order, first to last, in every epoch."),
     "one epoch short": (
         "one epoch short",
@@ -117,6 +124,15 @@ LOOP_MISTAKES = {
         "row, not one step per epoch with the last row's gradient.",
     ),
 }
+
+
+def _swapped_loss(net: Network, y: float, y_hat: float) -> float:
+    """loss(ŷ, y): the notebook's loss with its arguments swapped. The squared error is symmetric; cross-entropy
+    then takes the log of the target (log 0 = −∞ at targets 0 and 1), as the notebook's formula computes it."""
+    if net.loss is not binary_cross_entropy:
+        return float((y - y_hat) ** 2)
+    with np.errstate(all="ignore"):
+        return float(-y_hat * np.log(y) - (1 - y_hat) * np.log(1 - y))
 
 
 def full_data_mse(net: Network, X, y, params: Params) -> float:

@@ -56,11 +56,15 @@ def load(directory: Path) -> list[Case]:
 
 def grade(case: Case) -> dict:
     """One case through the real grader, as `backprop-course diagnoses` grades the corpus."""
-    entry = case.entry()
+    return grade_entry(case.entry(), "unseen-" + case.folder)
+
+
+def grade_entry(entry: Entry, student: str) -> dict:
+    """An entry's notebook recorded in the sandbox and judged by the hidden checks: score, points, the
+    exercises that lost points, those of them whose feedback names nothing, the diagnoses, the feedback."""
     files = staging.course_files(ROOT, entry.assignment)
-    outcome = notebook_grading.grade_notebook(diagnoses.notebook_of(entry, ROOT, "unseen-" + case.folder),
-                                              entry.assignment, "unseen-" + case.folder, diagnoses.SECRET,
-                                              sandbox=True, files=files)
+    outcome = notebook_grading.grade_notebook(diagnoses.notebook_of(entry, ROOT, student), entry.assignment, student,
+                                              diagnoses.SECRET, sandbox=True, files=files)
     lost = [r for r in outcome.results if r.score < r.points]
     return {"score": sum(r.score for r in outcome.results), "points": sum(r.points for r in outcome.results),
             "lost": [r.exercise for r in lost], "unnamed": [r.exercise for r in lost if not r.diagnoses],

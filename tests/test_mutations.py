@@ -7,6 +7,7 @@ import pytest
 
 from autograder import judge, mutations, oracle, xor
 from autograder.network import NETWORKS
+from autograder.samples import replace
 
 KINDS = {"regression": ("identity", "identity", "squared error"),
          "classification": ("sigmoid", "sigmoid", "cross-entropy")}
@@ -136,3 +137,37 @@ def test_no_sentence_says_your_the():
     with pytest.raises(judge.Wrong) as info:
         judge.check_values("the final b2", [v * 3 for v in e], e, ["a", "b"], seed_first=False)
     assert "Your the" not in str(info.value) and "Your final b2 is the right value times 3" in str(info.value)
+
+
+# --- through the real grader (recorded in the sandbox, judged by the hidden checks) -------------------
+
+GENERATED = [
+    ("xor", "train writes into the caller's arrays",
+     replace("train", "params = {name: params[name] - lr * grads[name] for name in params}",
+             "for name in params:\n            params[name] -= lr * grads[name]"),
+     {"train": "caller's parameters changed in place"}),
+    ("regression", "train restarts every epoch",
+     replace("train", "    for epoch in range(epochs):\n        total = 0.0\n",
+             "    initial = params\n    for epoch in range(epochs):\n        params = initial\n        total = 0.0\n"),
+     {"train": "training restarted every epoch"}),
+    ("classification", "cross-entropy without its (1 − y) term",
+     replace("backward", "dz2 = y_hat - y", "dz2 = -y * (1 - y_hat)"),
+     {"output_weights": "cross-entropy's (1 − y) term left out of ∂L/∂ŷ"}),
+    ("regression", "the loss for ∂L/∂ŷ", replace("backward", "dy_hat = -2.0 * (y - y_hat)", "dy_hat = (y - y_hat) ** 2"),
+     {"hidden_weights": "the loss in place of ∂L/∂ŷ"}),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment,name,edit,named", GENERATED, ids=[g[1] for g in GENERATED])
+def test_generated_mistakes_are_named_through_the_real_grader(assignment, name, edit, named):
+    from autograder import unseen
+    from autograder.corpus import Entry
+
+    graded = unseen.grade_entry(Entry(assignment, name, False, (edit,)), "mutations-test")
+    assert graded["score"] < graded["points"]
+    assert not graded["unnamed"], graded["feedback"]
+    for exercise, diagnosis in named.items():
+        assert exercise in graded["lost"], graded["lost"]
+        assert diagnosis in graded["diagnoses"], (graded["diagnoses"], graded["feedback"])
+    assert "Your the" not in graded["feedback"]

@@ -100,9 +100,10 @@ def test_train(probe, what):
                                                                                        for c in cases]))
     for key, (m, text, _) in xor.LOSS_SLIPS.items():
         variants.append((m, text, lambda key=key: [pick(_run(c, epoch_loss=key)) for c in cases]))
-    variants.append(("training restarted every epoch", "Every epoch started again from the initial parameters: "
-                     "the losses are all the first epoch's and the final parameters those of one step. Carry the "
-                     "parameters from one epoch to the next.", lambda: [pick(_run(c, restart=True)) for c in cases]))
+    variants.append(("training restarted every epoch", "Every epoch started again from the initial parameters "
+                     "(the new ones never reached the next epoch): the losses are all the first epoch's and the final "
+                     "parameters those of one step. Carry the parameters from one epoch to the next (params = …).",
+                     lambda: [pick(_run(c, restart=True)) for c in cases]))
     variants.append(("output layer updated before the hidden gradients",
                      "Compute every gradient of the epoch from the same parameters, then update them all: the hidden "
                      "layer's gradients were computed after W2 and b2 had already moved.",

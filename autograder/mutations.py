@@ -231,8 +231,9 @@ def _gradients(case: Case, forward: dict, right: dict, changes: dict) -> dict[st
     dW1 = links["∂z1/∂W1"](c).T @ dZ1
     if links["order of ∂L/∂W1"](c):
         dW1 = dW1.T
-    out = {"W1": dW1, "b1": (dZ1 * links["∂z1/∂b1"](c)).sum(axis=0), "W2": dW2, "b2": dZ2.sum(axis=0)}
-    for p in out:
+    out = {"W1": dW1, "b1": (dZ1 * links["∂z1/∂b1"](c)).sum(axis=0), "W2": dW2, "b2": dZ2.sum(axis=0),
+           "dZ1": dZ1, "dZ2": dZ2}
+    for p in ("W1", "b1", "W2", "b2"):
         if f"1/n of {p}" in links:
             out[p] = out[p] * links[f"1/n of {p}"](c)
     return out
@@ -328,6 +329,28 @@ def explain(label: str, found: Found) -> tuple[str, str] | None:
     return ("one of: " + " / ".join(" + ".join(c.name for c in p) for p in shown),
             f"{your} matches {len(programs)} wrong chains at every point checked, which these points cannot tell "
             f"apart{more}: {options}.")
+
+
+def wrong_axis(label: str, cases: Sequence[Case], param: str, encoded: Sequence[dict]) -> tuple[str, str] | None:
+    """A bias gradient returned with one entry per row, equal at every case to its dZ summed (or averaged)
+    over the units instead of over the rows: the reduction on the wrong axis. None otherwise."""
+    delta = "dZ1" if param == "b1" else "dZ2"
+    got, sums, means = [], [], []
+    for case, enc in zip(cases, encoded, strict=True):
+        n = len(case.X)
+        if enc.get("kind") != "ndarray" or enc.get("dtype") != "float64" or enc.get("shape") not in ([n], [n, 1]):
+            return None
+        got.append(np.array(enc["data"], dtype=np.float64))
+        dz = gradients(case)[delta]
+        sums.append(dz.sum(axis=1))
+        means.append(dz.mean(axis=1))
+    for reduced, how in ((sums, "sum"), (means, "mean")):
+        if _all_close(got, reduced):
+            return (f"{label} reduced over the wrong axis",
+                    f"{judge.your(label)} has one entry per row: it is {delta} {'summed' if how == 'sum' else 'averaged'} "
+                    f"over the units (axis=1) at every point checked. A bias gradient sums {delta} over the rows: "
+                    f"{delta}.sum(axis=0), one entry per unit.")
+    return None
 
 
 # --- state across calls ------------------------------------------------------------------------------

@@ -171,3 +171,13 @@ def test_generated_mistakes_are_named_through_the_real_grader(assignment, name, 
         assert exercise in graded["lost"], graded["lost"]
         assert diagnosis in graded["diagnoses"], (graded["diagnoses"], graded["feedback"])
     assert "Your the" not in graded["feedback"]
+
+
+def test_a_bias_reduced_over_the_wrong_axis_is_named():
+    cases = _xor_cases()
+    for param, delta in (("b1", "dZ1"), ("b2", "dZ2")):
+        encoded = [{"kind": "ndarray", "dtype": "float64", "shape": [len(c.X)],
+                    "data": mutations.gradients(c)[delta].sum(axis=1).tolist()} for c in cases]
+        assert mutations.wrong_axis(f"∂L/∂{param}", cases, param, encoded)[0] == f"∂L/∂{param} reduced over the wrong axis"
+        encoded[-1]["data"][0] += 1.0  # one entry off at one case: nothing certain
+        assert mutations.wrong_axis(f"∂L/∂{param}", cases, param, encoded) is None

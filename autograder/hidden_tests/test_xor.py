@@ -46,8 +46,13 @@ def test_layer_gradient(probe, position):
     cases = judge.cases(probe)
     name = xor.LAYER_PARAMS[probe["exercise"]][position]
     label = f"∂L/∂{name}"
-    actual = [judge.as_array(judge.field(judge.returned(c, "backward"), name, "The dict backward returns"), label,
-                             xor.SHAPES[name]) for c in cases]
+    encoded = [judge.field(judge.returned(c, "backward"), name, "The dict backward returns") for c in cases]
+    batches = [mutations.batch(c["X"], c["Y"], c["params"], "sigmoid", "sigmoid", "squared error") for c in cases]
+    axis = mutations.wrong_axis(label, batches, name, encoded) if name in ("b1", "b2") else None
+    if axis is not None:
+        raise judge.Wrong(f"{label} has shape {tuple(encoded[0]['shape'])}; it must have shape {xor.SHAPES[name]}.\n"
+                          + axis[1], axis[0])
+    actual = [judge.as_array(enc, label, xor.SHAPES[name]) for enc in encoded]
 
     def at(**kwargs):
         return [xor.gradients(c["X"], c["Y"], xor.arrays(c["params"]), **kwargs)[name] for c in cases]
@@ -56,9 +61,7 @@ def test_layer_gradient(probe, position):
     right = at()
     judge.check_values(label, actual, right, [where(c, k) for k, c in enumerate(cases)], variants, seed_first=False,
                        chain=judge.Chain(batch=[len(c["X"]) for c in cases]),
-                       search=lambda: mutations.explain(label, mutations.search(
-                           [mutations.batch(c["X"], c["Y"], c["params"], "sigmoid", "sigmoid", "squared error")
-                            for c in cases], name, actual, right))
+                       search=lambda: mutations.explain(label, mutations.search(batches, name, actual, right))
                        or mutations.across_calls(label, actual, right))
     for case in cases:
         if case.get("mutated"):

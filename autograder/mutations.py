@@ -379,8 +379,9 @@ def across_calls(label: str, actual: Sequence, expected: Sequence) -> tuple[str,
             "(a cache or global) is returned before it is renewed.")
     if _all_close(actual, [e[0]] * len(e)):
         return "stuck at the first call", (
-            f"{your} is the first call's right value at every call: something computed once is reused and "
-            "never renewed with the new inputs.")
+            f"{your} is the same at every call: the right value of the first call (the notebook's example, where "
+            "there is one), whatever the inputs. It does not follow them: a value hard-coded, or computed once "
+            "and reused.")
     return None
 
 

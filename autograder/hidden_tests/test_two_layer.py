@@ -265,11 +265,7 @@ def test_train_final_parameters(probe):
         expected = [_reference_run(c, net)[1][name] for c in cases]
         judge.check_values(f"the final {name}", actual, expected, [_where_train(c, k) for k, c in enumerate(cases)],
                            _train_variants(cases, net, lambda run, name=name: run[1][name]), seed_first=False)
-
-
-@pytest.mark.exercise("train")
-def test_train_leaves_the_callers_params_alone(probe):
-    for case in judge.cases(probe):
-        judge.returned(case, "train")  # no credit for leaving inputs alone by not running
+    for case in cases:  # right values, written into the caller's own arrays: the same check fails
         if case.get("mutated"):
             raise judge.Wrong(mutations.TRAIN_ALIASING.format(case["mutated"][0]), "caller's parameters changed in place")
+

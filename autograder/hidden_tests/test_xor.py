@@ -117,11 +117,7 @@ def test_train(probe, what):
     label = "the losses" if what == "losses" else f"the final {what}"
     judge.check_values(label, actual, [pick(_run(c)) for c in cases], [_where_run(c, k) for k, c in enumerate(cases)],
                        variants, seed_first=False)
+    for case in cases:  # the right final value, written into the caller's own array: this check fails
+        if what in case.get("mutated", ()):
+            raise judge.Wrong(mutations.TRAIN_ALIASING.format(what), "caller's parameters changed in place")
 
-
-@pytest.mark.exercise("train")
-def test_train_leaves_the_callers_params_alone(probe):
-    for case in judge.cases(probe):
-        judge.returned(case, "train")  # no credit for leaving inputs alone by not running
-        if case.get("mutated"):
-            raise judge.Wrong(mutations.TRAIN_ALIASING.format(case["mutated"][0]), "caller's parameters changed in place")

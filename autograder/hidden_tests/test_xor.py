@@ -114,7 +114,7 @@ def test_train(probe, what):
     variants.append(("gradient ascent", "θ ← θ − lr·∂L/∂θ: subtract the gradient, it points uphill.",
                      lambda: [pick(xor.train(c["X"], c["Y"], xor.arrays(c["params"]), -c["lr"], c["epochs"]))
                               for c in cases]))
-    label = "the losses" if what == "losses" else f"the final {what}"
+    label = "the loss curve" if what == "losses" else f"the final {what}"
     judge.check_values(label, actual, [pick(_run(c)) for c in cases], [_where_run(c, k) for k, c in enumerate(cases)],
                        variants, seed_first=False)
     for case in cases:  # the right final value, written into the caller's own array: this check fails

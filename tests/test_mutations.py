@@ -181,3 +181,18 @@ def test_a_bias_reduced_over_the_wrong_axis_is_named():
         assert mutations.wrong_axis(f"∂L/∂{param}", cases, param, encoded)[0] == f"∂L/∂{param} reduced over the wrong axis"
         encoded[-1]["data"][0] += 1.0  # one entry off at one case: nothing certain
         assert mutations.wrong_axis(f"∂L/∂{param}", cases, param, encoded) is None
+
+
+def test_a_typed_formula_with_a_link_changed_is_named_exactly():
+    from autograder import warmup
+
+    def named(text):
+        found = warmup.by_hand_search(warmup.parse_answer(text))
+        return found and found[0]
+
+    assert named("-2*(y - s)*(1 - s)*x") == "σ' as (1 − s)"  # the issue's "not equivalent" case
+    assert named("2*(y - s)*(1 - s)*x") == "∂L/∂ŷ sign + σ' as (1 − s)"
+    assert named("(y - s)**2*s*(1 - s)*x") == "the loss for ∂L/∂ŷ"
+    assert named("-2*(y - s)*s*(1 - s)*x") is None  # right: nothing to name
+    assert named("x*s*(y - s)") is None  # no change of one or two links gives it
+    assert named("-2*(y - s)*s*(1 - s)*x + 1e-3") is None

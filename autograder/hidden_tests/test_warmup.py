@@ -145,7 +145,7 @@ def test_formula_is_equivalent(probe):
     for name, (explanation, wrong) in warmup.by_hand_mistakes().items():
         if warmup.equivalent(answer, wrong):
             raise judge.known_mistake(message, name, explanation)
-    found = warmup.by_hand_relation(answer)
+    found = warmup.by_hand_search(answer) or warmup.by_hand_relation(answer)
     if found is not None:
         raise judge.Wrong(f"{message}\n{found[1]}", found[0])
     raise judge.Wrong(message)

@@ -390,3 +390,59 @@ TRAIN_ALIASING = ("train() changed the caller's params[{!r}] in place: after the
                   "other values than before it. The loop must work on new arrays (params = update(params, …) "
                   "rebinds the name and leaves the caller's arrays alone); `params[k] -= …` writes the estimates "
                   "into the caller's arrays, so a second call would start from the trained parameters.")
+
+
+# --- the forward pass ----------------------------------------------------------------------------------
+# The same search on the forward pass of a two-layer network: an activation left out or applied twice,
+# the pre-activation passed on where the activation belongs.
+
+_FORWARD_ALTERNATIVES = {
+    "hidden": (("hidden activation left out", "left the hidden activation out: h = act(z1), not z1",
+                lambda z, act: z),
+               ("hidden activation applied twice", "applied the hidden activation twice: h = act(z1), not act(act(z1))",
+                lambda z, act: act(act(z)))),
+    "output": (("output activation left out", "left the output activation out: ŷ = act(z2), not z2",
+                lambda z, act: z),
+               ("output activation applied twice", "applied the output activation twice: ŷ = act(z2), not act(act(z2))",
+                lambda z, act: act(act(z)))),
+    "into z2": (("z1 passed on where h belongs", "passed z1 on to the output layer where h = act(z1) belongs: "
+                 "z2 = h·W2 + b2", None),),
+}
+
+
+def forward_values(case: Case, changes: dict[str, Callable | None] | None = None) -> dict[str, np.ndarray]:
+    """z1, h, z2, ŷ in batch layout, with the given parts of the forward pass replaced."""
+    changes = changes or {}
+
+    def act(kind):
+        return _sigmoid if kind == "sigmoid" else (lambda v: v)
+
+    hidden, output = act(case.hidden), act(case.output)
+    Z1 = case.X @ case.W1 + case.b1
+    H = changes["hidden"](Z1, hidden) if "hidden" in changes else hidden(Z1)
+    Z2 = (Z1 if "into z2" in changes else H) @ case.W2 + case.b2
+    Yh = changes["output"](Z2, output) if "output" in changes else output(Z2)
+    return {"z1": Z1, "h": H, "z2": Z2, "y_hat": Yh}
+
+
+def search_forward(label: str, cases: Sequence[Case], key: str, actual: Sequence, expected: Sequence
+                   ) -> tuple[str, str] | None:
+    """(diagnosis, sentence) of the forward passes with one or two parts changed whose `key` value matches the
+    learner's at every case and differs from the right one; None if none does."""
+    shapes = [np.shape(e) for e in expected]
+    singles = [(part, alt) for part, alts in _FORWARD_ALTERNATIVES.items() for alt in alts]
+    candidates = [[one] for one in singles] + [[a, b] for i, a in enumerate(singles) for b in singles[i + 1:]
+                                               if a[0] != b[0]]
+    found: list[tuple[Change, ...]] = []
+    for chosen in candidates:
+        if found and len(chosen) > len(found[0]):
+            break
+        values = []
+        with np.errstate(all="ignore"):
+            for case, shape in zip(cases, shapes, strict=True):
+                v = forward_values(case, {part: alt[2] for part, alt in chosen})[key]
+                values.append(v.reshape(shape) if v.size == int(np.prod(shape, dtype=int)) else None)
+        if any(v is None for v in values) or _all_close(values, expected) or not _all_close(actual, values):
+            continue
+        found.append(tuple(Change(part, alt[0], alt[1]) for part, alt in chosen))
+    return explain(label, Found(tuple(found)))

@@ -196,3 +196,18 @@ def test_a_typed_formula_with_a_link_changed_is_named_exactly():
     assert named("-2*(y - s)*s*(1 - s)*x") is None  # right: nothing to name
     assert named("x*s*(y - s)") is None  # no change of one or two links gives it
     assert named("-2*(y - s)*s*(1 - s)*x + 1e-3") is None
+
+
+def test_forward_slips_are_named_and_right_values_are_not():
+    cases = _two_layer_cases("classification")
+    twice = mutations._FORWARD_ALTERNATIVES["output"][1][2]
+    right = [mutations.forward_values(c)["y_hat"] for c in cases]
+    wrong = [mutations.forward_values(c, {"output": twice})["y_hat"] for c in cases]
+    assert mutations.search_forward("ŷ", cases, "y_hat", wrong, right)[0] == "output activation applied twice"
+    assert mutations.search_forward("ŷ", cases, "y_hat", right, right) is None
+    h_right = [mutations.forward_values(c)["h"] for c in cases]
+    z1 = [mutations.forward_values(c)["z1"] for c in cases]
+    assert mutations.search_forward("cache['h']", cases, "h", z1, h_right)[0] == "hidden activation left out"
+    linear = _two_layer_cases("regression")  # nothing to leave out or repeat in a linear network
+    y_lin = [mutations.forward_values(c)["y_hat"] for c in linear]
+    assert mutations.search_forward("ŷ", linear, "y_hat", [v * 1.5 for v in y_lin], y_lin) is None

@@ -43,7 +43,9 @@ def test_forward_prediction(probe):
         actual.append(judge.as_array(y_hat, "ŷ (the first value forward returns)", ()))
         expected.append(np.float64(oracle.forward(net, case["x"], array_params(case["params"]))[0]))
     judge.check_values("ŷ", actual, expected, [where(c, k) for k, c in enumerate(cases)],
-                       _forward_variants(net, cases, lambda out: np.float64(out[0])))
+                       _forward_variants(net, cases, lambda out: np.float64(out[0])),
+                       search=lambda: mutations.search_forward(
+                           "ŷ", [_mutation_case(net, {**c, "y": 0.0}) for c in cases], "y_hat", actual, expected))
 
 
 def _forward_variants(net, cases, pick):
@@ -68,7 +70,10 @@ def test_forward_cache(probe):
                                         for c in cases] for other in ("x", "z1", "h") if other != key}
         judge.check_values(f"cache[{key!r}]", actual, expected, [where(c, k) for k, c in enumerate(cases)],
                            _forward_variants(net, cases, lambda out, key=key: out[1][key]),
-                           chain=judge.Chain(others=others))
+                           chain=judge.Chain(others=others),
+                           search=None if key == "x" else lambda key=key, actual=actual, expected=expected:
+                           mutations.search_forward(f"cache[{key!r}]", [_mutation_case(net, {**c, "y": 0.0})
+                                                                         for c in cases], key, actual, expected))
 
 
 # --- the four groups of derivatives ---------------------------------------------------------

@@ -305,7 +305,7 @@ def _all_close(actual, desired) -> bool:
     return len(actual) == len(desired) and all(_near(a, d) for a, d in zip(actual, desired, strict=True))
 
 
-def explain(label: str, found: Found) -> tuple[str, str] | None:
+def explain(label: str, found: Found, source: str = "the chain rule") -> tuple[str, str] | None:
     """(diagnosis, sentence) saying only what every consistent program has in common; None if none fits."""
     programs = found.programs
     if not programs:
@@ -316,19 +316,20 @@ def explain(label: str, found: Found) -> tuple[str, str] | None:
         name = " + ".join(c.name for c in changes)
         what = "; and you ".join(c.sentence for c in changes)
         count = "one change" if len(changes) == 1 else "two changes"
-        return name, (f"{your} is what the chain rule gives with {count}, at every point checked: you {what}.")
+        return name, (f"{your} is what {source} gives with {count}, at every point checked: you {what}.")
     shared = set(programs[0]).intersection(*programs[1:])
     if shared:
         ordered = [c for c in programs[0] if c in shared]
         return (" + ".join(c.name for c in ordered),
-                f"{your} matches more than one wrong chain at every point checked; all of them share this: you "
+                f"{your} matches more than one changed version of {source} at every point checked; all of them "
+                "share this: you "
                 + "; and you ".join(c.sentence for c in ordered) + ".")
     shown = programs[:3]
     options = " — or — ".join("you " + "; and you ".join(c.sentence for c in p) for p in shown)
     more = f" (and {len(programs) - 3} more)" if len(programs) > 3 else ""
     return ("one of: " + " / ".join(" + ".join(c.name for c in p) for p in shown),
-            f"{your} matches {len(programs)} wrong chains at every point checked, which these points cannot tell "
-            f"apart{more}: {options}.")
+            f"{your} matches {len(programs)} changed versions of {source} at every point checked, which these "
+            f"points cannot tell apart{more}: {options}.")
 
 
 def wrong_axis(label: str, cases: Sequence[Case], param: str, encoded: Sequence[dict]) -> tuple[str, str] | None:
@@ -445,4 +446,4 @@ def search_forward(label: str, cases: Sequence[Case], key: str, actual: Sequence
         if any(v is None for v in values) or _all_close(values, expected) or not _all_close(actual, values):
             continue
         found.append(tuple(Change(part, alt[0], alt[1]) for part, alt in chosen))
-    return explain(label, Found(tuple(found)))
+    return explain(label, Found(tuple(found)), "the forward pass")

@@ -211,3 +211,17 @@ def test_forward_slips_are_named_and_right_values_are_not():
     linear = _two_layer_cases("regression")  # nothing to leave out or repeat in a linear network
     y_lin = [mutations.forward_values(c)["y_hat"] for c in linear]
     assert mutations.search_forward("ŷ", linear, "y_hat", [v * 1.5 for v in y_lin], y_lin) is None
+
+
+def test_several_programs_are_told_by_what_they_share_or_as_undecided():
+    a, b, c = (mutations.Change("l1", "A", "did a"), mutations.Change("l2", "B", "did b"),
+               mutations.Change("l3", "C", "did c"))
+    shared = mutations.explain("∂L/∂W1", mutations.Found(((a, b), (a, c))))
+    assert shared == ("A", "Your ∂L/∂W1 matches more than one changed version of the chain rule at every point "
+                           "checked; all of them share this: you did a.")
+    undecided = mutations.explain("the final b2", mutations.Found(((b,), (c,))))
+    assert undecided[0] == "one of: B / C"
+    assert undecided[1].startswith("Your final b2 matches 2 changed versions of the chain rule at every point checked, "
+                                   "which these points cannot tell apart: you did b — or — you did c.")
+    forward = mutations.explain("ŷ", mutations.Found(((a,),)), "the forward pass")
+    assert forward[1] == "Your ŷ is what the forward pass gives with one change, at every point checked: you did a."

@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from autograder import nbgrader_speedups
+from autograder.engine import nbgrader_speedups
 
 if not os.environ.get("BACKPROP_NBGRADER_AS_SHIPPED"):  # set only by the bench, to time nbgrader as shipped
     nbgrader_speedups.install()  # caches nbgrader lacks (schema checked once, one engine per gradebook, tables made once)
@@ -16,7 +16,7 @@ c.CourseDirectory.solution_directory = "solutions"
 
 # The exchange's inbound folder is writable by every learner: collect copies only regular files with one
 # link and follows no link (nbgrader's copies a planted link's target into submitted/).
-c.ExchangeFactory.collect = "autograder.exchange.SafeCollect"
+c.ExchangeFactory.collect = "autograder.engine.exchange.SafeCollect"
 
 # Learner code is untrusted: a cell that runs too long is interrupted and scores 0, and
 # grading goes on with the next cell and the next student.
@@ -43,7 +43,7 @@ c.GenerateSolution.preprocessors = [
     "nbgrader.preprocessors.ClearMarkScheme",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbgrader.preprocessors.Execute",
-    "autograder.nbgrader_steps.CoalesceStreams",
+    "autograder.engine.nbgrader_steps.CoalesceStreams",
 ]
 
 # nbconvert validates the whole notebook after every preprocessor (7 per pass, 2 passes per notebook
@@ -56,13 +56,13 @@ c.IgnorePattern.pattern = r"[\s\S]"
 # nbgrader's autograde pipeline, with GradeInSandbox in place of Execute: learner code never runs in a
 # Jupyter kernel with our rights, but in a bubblewrap sandbox, and its recorded values are judged here.
 c.Autograde.autograde_preprocessors = [
-    "autograder.nbgrader_steps.GradeInSandbox",
-    "autograder.nbgrader_steps.LimitOutputSize",
+    "autograder.engine.nbgrader_steps.GradeInSandbox",
+    "autograder.engine.nbgrader_steps.LimitOutputSize",
     "nbgrader.preprocessors.IgnorePattern",
-    "autograder.nbgrader_steps.RequireScore",
+    "autograder.engine.nbgrader_steps.RequireScore",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "autograder.nbgrader_steps.SaveAutoGradesOnce",
+    "autograder.engine.nbgrader_steps.SaveAutoGradesOnce",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
@@ -71,9 +71,9 @@ c.Autograde.autograde_preprocessors = [
 # of OverwriteCells (the same checks, the master cells read once per notebook, not once per cell).
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
-    "autograder.nbgrader_steps.DeduplicateCells",
+    "autograder.engine.nbgrader_steps.DeduplicateCells",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "autograder.nbgrader_steps.OverwriteCellsOnce",
+    "autograder.engine.nbgrader_steps.OverwriteCellsOnce",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 # Feedback is built from the autograded notebooks, which hold the hidden-test blocks again:
@@ -81,7 +81,7 @@ c.Autograde.sanitize_preprocessors = [
 # checks' messages and never their code.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.ClearHiddenTests",
-    "autograder.nbgrader_steps.ScrubTracebacks",
+    "autograder.engine.nbgrader_steps.ScrubTracebacks",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -3,7 +3,7 @@
     score = grade("regression", "hidden_weights", globals(), points=2)
 
 Recording runs the learner's functions at hidden points (exercises.record); judging runs the
-hidden pytest checks on the recorded plain values (hidden_tests/). The score is a plain
+hidden pytest checks on the recorded plain values (each assignment's hidden_checks.py). The score is a plain
 float in [0, points]: nbgrader reads a test cell's last value as its partial credit, and
 a numpy scalar or a value above the cell's points would be misread (REFERENCE.md §4).
 """
@@ -21,21 +21,17 @@ from pathlib import Path
 
 import pytest
 
-from autograder import plans, wire
-from autograder.formulas import where_to_look
-from autograder.hidden_tests.conftest import probe_index
-from autograder.recording import record_layers, record_two_layer, record_warmup, record_why, record_xor, variants
-from autograder.recording.session import recorder
+from autograder import assignments
+from autograder.assignments.quiz import variants
+from autograder.engine import wire
+from autograder.engine.probe_plugin import probe_index
 from autograder.sandboxed.calls import grader_references
 
-HIDDEN_TESTS = Path(__file__).parent / "hidden_tests"
-TITLES = {"warmup": record_warmup.TITLES, "xor": record_xor.TITLES, "layers": record_layers.TITLES,
-          "why": record_why.TITLES,
-          **{a: {k: e.title for k, e in record_two_layer.EXERCISES.items()} for a in ("regression", "classification")}}
+HIDDEN_CHECKS_INI = Path(assignments.__file__).resolve().parents[1] / "engine" / "hidden_checks.ini"
 
 
 def title_of(assignment: str, exercise: str) -> str:
-    return f"Question {exercise}" if assignment == "quiz" else TITLES[assignment][exercise]
+    return assignments.get(assignment).title_of(exercise)
 
 
 @dataclass
@@ -95,7 +91,6 @@ class _Collector:
                 CheckResult(_check_name(item), report.passed, message, diagnosis, evidence))
 
 
-HIDDEN_MODULE = {"regression": "test_two_layer.py", "classification": "test_two_layer.py"}
 # pytest's own plugins that the hidden checks never use: without them a run takes ≈ 0.03 s instead
 # of ≈ 0.3 s, which is most of the grading time of a notebook with many test cells.
 UNUSED_PLUGINS = ("doctest", "junitxml", "pastebin", "stepwise", "legacypath", "tmpdir", "monkeypatch", "recwarn",
@@ -129,7 +124,7 @@ def bounded(probe: dict) -> tuple[dict, str]:
     returned such a value gets, for that case only, the error "returned a value nested too deeply /
     too large", as a call that raised would (`judge.returned` says it); if the probe is still over a
     cap, the exercise is judged as `missing`, with that reason. Nothing over the caps reaches pytest,
-    whose loader would refuse the whole session's probes (`hidden_tests/conftest.py`)."""
+    whose loader would refuse the whole session's probes (`engine/probe_plugin.py`)."""
     why, encoded = _fits(probe, wire.PROBE_DEPTH, wire.PROBE_BYTES)
     if why is None:
         return probe, encoded
@@ -168,7 +163,7 @@ def run_all_checks(probes: list[dict]) -> list[list[CheckResult]]:
         return []
     try:
         encoded = [bounded(p)[1] for p in probes]
-        modules = {HIDDEN_MODULE.get(p.get("assignment"), f"test_{p.get('assignment')}.py") for p in probes}
+        modules = {assignments.get(p.get("assignment")).hidden_checks for p in probes}
     except Exception as exc:  # noqa: BLE001  (not probes the grader made: its own failure)
         raise JudgingFailed(f"the probes could not be prepared: {type(exc).__name__}: {str(exc)[:300]}") from None
     collector = _Collector(len(probes))
@@ -177,8 +172,9 @@ def run_all_checks(probes: list[dict]) -> list[list[CheckResult]]:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write("[" + ",".join(encoded) + "]")  # json.dump would encode in pure Python, ≈ 5× slower
-        targets = sorted(str(HIDDEN_TESTS / m) for m in modules if (HIDDEN_TESTS / m).is_file()) or [str(HIDDEN_TESTS)]
-        args = [*targets, "--probe", path, "-c", str(HIDDEN_TESTS / "pytest.ini"), "--rootdir", str(HIDDEN_TESTS),
+        targets = sorted(str(m) for m in modules)
+        args = [*targets, "--probe", path, "-c", str(HIDDEN_CHECKS_INI), "--rootdir", str(assignments.HERE),
+                "-p", "autograder.engine.probe_plugin",
                 "-q", "--tb=no", "--capture=no", "--disable-plugin-autoload",  # no installed plugin judges
                 *(f"-pno:{name}" for name in UNUSED_PLUGINS)]
         said = io.StringIO()
@@ -213,7 +209,8 @@ def report(title: str, points: float, score: float, results: list[CheckResult], 
         lines.append(f"  {mark} {_title(r.name)}")
         if not r.passed and r.message:
             lines.extend("      " + line for line in r.message.splitlines())
-    formula = where_to_look(probe.get("assignment", ""), probe.get("exercise", ""))
+    known = probe.get("assignment") in assignments.ASSIGNMENTS
+    formula = assignments.get(probe["assignment"]).where_to_look(probe.get("exercise", "")) if known else None
     if score < points and formula:
         lines.append(f"  Where to look: the exercise \"{title}\", {formula}.")
     printed = next((c["printed"] for c in probe.get("cases", []) if c.get("printed")), None)
@@ -242,7 +239,8 @@ def grade(assignment: str, exercise: str, namespace: dict, points: float) -> flo
               f"  ✗ your notebook holds the grader's own code: {', '.join(borrowed[:3])}. "
               "Compute the answers yourself.")
         return 0.0
-    probe, title = recorder(assignment)(exercise, namespace, plans.all_standins()), title_of(assignment, exercise)
+    probe, title = assignments.get(assignment).record(exercise, namespace, assignments.all_standins()), \
+        title_of(assignment, exercise)
     probe["assignment"] = assignment
     probe["learner"] = variants.learner_id(namespace.get("LEARNER_ID", ""))  # the id the notebook says: a preview
     results = run_checks(probe)  # JudgingFailed, loudly, if the checks cannot judge it

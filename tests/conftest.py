@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.samples import SAMPLES, Sample, namespace_of
+from autograder.instruments.samples import SAMPLES, Sample, namespace_of
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@ drop of privileges for each notebook's process.
 Standard library only: this module runs inside the sandbox, where the grader's modules are absent.
 
 Two filters, built from the same rules:
-- the non-strict one is handed to bubblewrap (`--seccomp FD`, see `autograder.isolation.seccomp_file`)
+- the non-strict one is handed to bubblewrap (`--seccomp FD`, see `autograder.engine.isolation.seccomp_file`)
   and so covers every process of the sandbox, the zygote included. It must still let the zygote
   unshare(CLONE_NEWIPC) for each notebook, so it leaves unshare and clone's namespace flags alone;
 - the strict one is installed by each notebook's process (`new_notebook_namespace`) on top of it

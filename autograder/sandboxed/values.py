@@ -6,7 +6,7 @@ tuples, dicts with string keys) into JSON-ready data that `unpack` turns back in
 the same float64 bits (Python writes floats with `repr`, which round-trips; inf and nan are tagged).
 Anything else cannot cross: `pack` raises `Unpackable`. `unpack` is given what the other side sent
 and may be hostile: it checks every tag and refuses sizes above `MAX_ITEMS` numbers and depths above
-`MAX_DEPTH` (the grader parses the host's lines with a cap on nesting first: `autograder/wire.py`).
+`MAX_DEPTH` (the grader parses the host's lines with a cap on nesting first: `autograder/engine/wire.py`).
 
 Both sides import this module: it holds nothing secret, only the format.
 """

@@ -101,10 +101,11 @@ def _rt_modules():
         for k, v in sorted(vars(mod).items())[:300]:
             if _RT_WORDS.search(k) and not callable(v) and not isinstance(v, type(_rt_sys)):
                 _rt_note("  ", m, k, "=", repr(v)[:200])
-    for name in ("autograder.oracle", "autograder.mistakes", "autograder.judge", "autograder.hidden_tests",
+    for name in ("autograder.assignments.common.oracle", "autograder.assignments.common.mistakes",
+                 "autograder.engine.judge", "autograder.assignments", "autograder.engine",
                  "autograder.sandboxed.standins", "autograder.sandboxed.standins.regression",
-                 "autograder.sandboxed.standins.two_layer", "autograder.reference", "autograder.network",
-                 "autograder.course", "autograder.batch"):
+                 "autograder.sandboxed.standins.two_layer", "autograder.assignments.two_layer.reference",
+                 "autograder.assignments.common.network", "autograder.tools.course", "autograder.engine.batch"):
         try:
             mod = _rt_importlib.import_module(name)
             _rt_mark("LEAK", "importable-" + name, getattr(mod, "__file__", "?"))

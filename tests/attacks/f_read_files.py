@@ -12,7 +12,7 @@ WITH_SOLUTION = False
 CODE = prelude(ASSIGNMENT) + r'''
 import re as _rt_re, stat as _rt_stat
 
-_RT_NAMES = _rt_re.compile(r"secret|gradebook|submitted|autograded|feedback|hidden_tests|oracle|mistakes|standins|"
+_RT_NAMES = _rt_re.compile(r"secret|gradebook|submitted|autograded|feedback|hidden_tests|hidden_checks|oracle|mistakes|standins|"
                            r"judge|\.backprop|nbgrader_config|solution|source|\.ipynb$|\.db$", _rt_re.I)
 _RT_MINE = {n for n in _rt_os.listdir(".") if n.endswith(".ipynb")}
 _rt_found = []

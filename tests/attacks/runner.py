@@ -224,7 +224,7 @@ def run(argv: list[str], cwd: Path) -> Command:
 
 def autograde(door: str, root: Path, assignment: str, jobs: int) -> Command:
     if door.startswith("backprop"):
-        return run([sys.executable, "-m", "autograder.cli", "autograde", assignment, "--course", str(root),
+        return run([sys.executable, "-m", "autograder.tools.cli", "autograde", assignment, "--course", str(root),
                     "--jobs", "1" if door == "backprop-serial" else str(jobs), "--quiet", "--show-scores"], root)
     return run([sys.executable, "-m", "nbgrader", "autograde", assignment], root)
 
@@ -234,7 +234,7 @@ _TEMPLATES: dict[tuple[str, ...], Path] = {}
 
 def make_course(path: Path, assignments: list[str], secret: str) -> Path:
     """A fresh course with these assignments generated and this secret (a copy of a template made once)."""
-    from autograder.course import Course
+    from autograder.tools.course import Course
 
     key = tuple(sorted(assignments))
     if key not in _TEMPLATES or not _TEMPLATES[key].exists():
@@ -354,7 +354,7 @@ def grade_door(door: str, path: Path, students: dict[str, list[Student]], attack
             result.commands.append(autograde(door, root, assignment, jobs))
         result.commands.append(run([sys.executable, "-m", "nbgrader", "generate_feedback", assignment, "--force"],
                                    root))
-    result.commands.append(run([sys.executable, "-m", "autograder.cli", "report", "--course", str(root),
+    result.commands.append(run([sys.executable, "-m", "autograder.tools.cli", "report", "--course", str(root),
                                 "--out", str(root / "reports")], root))
     collect(result, students)
     result.seconds = time.monotonic() - start

@@ -1,0 +1,101 @@
+"""Records assignment 5, "the why".
+Runs in the grader: the learner's functions are called through `calls` (in the sandboxed host when grading).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.assignments.common import points
+from autograder.assignments.common.datasets import DATASETS
+from autograder.assignments.common.points import NETS, init_params
+from autograder.assignments.layers.recorder import plain
+from autograder.engine import calls
+
+
+def edge_curves() -> dict[str, list[float]]:
+    """Curves on the rules' boundaries, where a near-miss reading of the definition goes wrong."""
+    return {
+        "last equals first": [5.0, 4.0, 6.0, 5.0],                        # not above: 2 rises of 3 → oscillates
+        "last just above first": [5.0, 1.0, 1.0, 5.000001],              # diverges
+        "an infinite loss": [3.0, 2.0, np.inf, 1.0],                      # diverges
+        "exactly 10% rises": [10.0, 4.0, 3.9, 3.95] + [3.8 - 0.1 * k for k in range(7)],      # 1 rise in 10 steps
+        "just under 10% rises": [10.0, 4.0, 3.9, 3.95] + [3.8 - 0.1 * k for k in range(8)],   # 1 in 11: converges
+        "half left after a tenth": [8.0, 4.0] + [3.9 - 0.1 * k for k in range(8)],       # L[1] = 4 = half: converges
+        "just over half after a tenth": [8.0, 4.01] + [3.9 - 0.1 * k for k in range(8)],  # slow
+        "flat": [2.0] * 12,                                                # no rise, half never reached: slow
+        "a NaN loss": [3.0, 2.0, float("nan"), 1.0],                      # diverges
+        "slow start, 30 epochs": [8.0, 6.0, 5.0] + [3.9 - 0.1 * k for k in range(27)],  # L[3] < 4: converges
+    }
+
+
+def seed_data():
+    data = DATASETS["regression"]
+    return data[:, :2].copy(), data[:, 2].copy()
+
+
+STOP_RUNS = [(1e-3, 5e-4, 300), (2e-3, 1e-3, 200), (1e-3, 1e-9, 40), (5e-2, 1e-3, 100)]  # (lr, tol, max_epochs)
+
+
+def random_deep(rng, depth: int, hidden: str) -> dict:
+    width = int(rng.integers(3, 7))
+    n_in = int(rng.choice([w for w in range(2, 6) if w != width]))
+    sizes = [n_in] + [width + int(rng.integers(-1, 2)) for _ in range(depth - 1)] + [1]
+    params = {}
+    for k in range(1, depth + 1):
+        params[f"W{k}"] = rng.normal(0, 1 / np.sqrt(sizes[k - 1]), (sizes[k - 1], sizes[k]))
+        params[f"b{k}"] = rng.normal(0, 0.1, sizes[k])
+    n = int(rng.integers(3, 8))
+    X, Y = rng.normal(size=(n, n_in)), (rng.random((n, 1)) < 0.5).astype(np.float64)
+    Y[:2, 0] = [1.0, 0.0]
+    return {"X": X, "Y": Y, "params": params, "activations": [hidden] * (depth - 1) + ["sigmoid"]}
+
+
+TITLES = {"regime": "Which learning-rate regime?", "stopping": "Stopping on a tolerance",
+          "gradient_norms": "Gradient norms per layer"}
+
+
+FUNCTION = {"regime": "lr_regime", "stopping": "train_until", "gradient_norms": "layer_gradient_norms"}
+
+
+def regime_curves(curve) -> dict[str, list[float]]:
+    """Hidden curves: real runs on a hidden 5-row data set at learning rates of every regime, then the edges."""
+    rng = points.rng_for("why", "regime")
+    X = points.inputs(rng, NETS['regression'], 5)
+    y = points.targets(rng, NETS['regression'], 5)
+    out = {}
+    for lr, epochs in ((2e-4, 40), (1.5e-3, 60), (1.2e-2, 50), (3e-2, 30), (4e-4, 90)):
+        out[f"hidden data, lr {lr:g}, {epochs} epochs"] = curve(X, y, init_params(), lr, epochs).tolist()
+    out.update(edge_curves())
+    return out
+
+
+def record(exercise: str, namespace: dict, standins: dict) -> dict:
+    function = FUNCTION[exercise]
+    probe: dict = {"exercise": exercise, "function": function}
+    fn = namespace.get(function)
+    if fn is None:
+        probe["missing"] = f"no function named {function!r} is defined in your notebook"
+        return probe
+    cases, call = [], calls.Caller(fn, seconds=10.0 if exercise == "stopping" else calls.CALL_SECONDS)
+    if exercise == "regime":
+        for name, losses in regime_curves(standins["why"].curve).items():
+            cases.append({"name": name, "losses": [float(v) if np.isfinite(v) else repr(float(v)) for v in losses],
+                          **call(np.array(losses, dtype=np.float64))})
+    elif exercise == "stopping":
+        rng = points.rng_for("why", exercise)
+        X, y = points.inputs(rng, NETS['regression'], 5), points.targets(rng, NETS['regression'], 5)
+        with calls.replaced(namespace, sgd_epoch=standins["why"].sgd_epoch):  # exact, not the notebook's finite differences
+            for lr, tol, max_epochs in STOP_RUNS:
+                cases.append({"X": X.tolist(), "y": y.tolist(), "lr": lr, "tol": tol, "max_epochs": max_epochs,
+                              **call(X.copy(), y.copy(), init_params(), lr, tol, max_epochs)})
+    else:
+        rng = points.rng_for("why", exercise)
+        with calls.replaced(namespace, network_gradients=standins["why"].network_gradients):
+            for depth, hidden in ((5, "sigmoid"), (4, "tanh"), (3, "relu")):
+                net = random_deep(rng, depth, hidden)
+                result = call(net["X"].copy(), net["Y"].copy(),
+                                      {k: v.copy() for k, v in net["params"].items()}, list(net["activations"]))
+                cases.append({**plain(net), **result})
+    probe["cases"] = cases
+    return probe

@@ -84,7 +84,8 @@ def test_hard_coded_seed_answer_is_caught(learner, capsys):
                    'return {"W1": np.full((2, 2), -5.888), "b1": db1, "W2": dW2, "b2": float(db2)}')
     ns = learner("regression", planted(edit))
     assert grade("regression", "hidden_weights", ns, 2) == 0.0
-    assert "right at the seed example" in capsys.readouterr().out
+    assert "is the same at every call: the right value of the first call (the notebook's example" in \
+        capsys.readouterr().out
 
 
 LOOP_MISTAKES = [

@@ -48,7 +48,8 @@ def test_nine_in_ten_wrong_submissions_are_named_in_every_assignment(graded):
 
 def test_a_named_diagnosis_is_in_the_feedback_the_learner_reads(graded):
     bias = next(g for g in graded if g.entry.assignment == "regression" and g.entry.name == "bias treated as a weight")
-    assert "∂L/∂b1 is the right value multiplied by x[j] (a bias's input is the constant 1, not x)" in bias.feedback
+    assert ("Your ∂L/∂b1 is what the chain rule gives with one change, at every point checked: you multiplied ∂L/∂b1 "
+            "by x: a bias's input is the constant 1." in bias.feedback)
     assert "Where to look: the exercise \"Hidden biases ∂L/∂b1\"" in bias.feedback
     dropped = next(g for g in graded if g.entry.assignment == "classification"
                    and g.entry.name == "loop drops the updated parameters")

@@ -25,6 +25,7 @@ ONE_IDEA = {
     "instruments/corpus.py": "data: the wrong and correct submissions",
     "instruments/precision.py": "the precision measurements",
     "sandboxed/confine.py": "the BPF program, built in pure Python",
+    "assignments/common/mutations.py": "the mutation search: a backward pass as links, each with what learners write instead",
 }
 MAX_LINES = 300
 

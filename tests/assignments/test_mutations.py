@@ -227,3 +227,21 @@ def test_several_programs_are_told_by_what_they_share_or_as_undecided():
                                    "which these points cannot tell apart: you did b — or — you did c.")
     forward = mutations.explain("ŷ", mutations.Found(((a,),)), "the forward pass")
     assert forward[1] == "Your ŷ is what the forward pass gives with one change, at every point checked: you did a."
+
+
+def test_state_across_calls_of_other_sizes_names_nothing_and_never_fails():
+    """Calls with other numbers of samples (the warm-up's hidden cases): nothing can carry over, and the
+    search must not add arrays of different lengths (it once failed the whole check with a ValueError)."""
+    rng = np.random.default_rng(3)
+    right = [rng.normal(size=n) for n in (3, 5, 4, 6)]
+    wrong = [r * 0.5 + 1.0 for r in right]
+    assert mutations.across_calls("g", wrong, right) is None
+
+
+def test_a_search_that_fails_names_nothing_and_the_check_still_judges():
+    def broken_search():
+        raise ValueError("operands could not be broadcast together")
+
+    with pytest.raises(judge.Wrong) as caught:
+        judge.check_values("g", [np.array([1.0, 2.0])], [np.array([1.0, 3.0])], ["at a point"], search=broken_search)
+    assert "ValueError" not in str(caught.value) and "expected" in str(caught.value)

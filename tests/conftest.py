@@ -24,3 +24,11 @@ def learner(tmp_path):
         return namespace_from(dest)
 
     return make
+
+
+def pytest_collection_modifyitems(config, items):
+    """A full nbgrader cycle is slow by nature: `cycle` implies `slow`, so `pytest -m "not slow"` is the
+    fast inner loop (unit tests of each mechanism) and CI runs everything."""
+    for item in items:
+        if item.get_closest_marker("cycle") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)

@@ -25,6 +25,7 @@ ONE_IDEA = {
     "instruments/corpus.py": "data: the wrong and correct submissions",
     "instruments/precision.py": "the precision measurements",
     "sandboxed/confine.py": "the BPF program, built in pure Python",
+    "assignments/common/mutations.py": "the mutation search: a backward pass as links, each with what learners write instead",
 }
 MAX_LINES = 300
 
@@ -150,3 +151,22 @@ def test_every_assignment_has_its_pieces_side_by_side():
             assert (folder / f"{module}.py").is_file(), (a.name, module)
         for _, exercises in a.plan:
             assert set(exercises) <= set(a.exercises), (a.name, set(exercises) - set(a.exercises))
+
+
+def test_every_import_of_the_package_resolves():
+    """Every `from autograder… import name` anywhere (in functions too, which run only on some paths)
+    names something that exists: a move or a split cannot leave an import behind."""
+    import importlib
+
+    missing = []
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").startswith("autograder"):
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    if not hasattr(module, alias.name):
+                        try:
+                            importlib.import_module(f"{node.module}.{alias.name}")
+                        except ImportError:
+                            missing.append(f"{name}:{node.lineno} from {node.module} import {alias.name}")
+    assert not missing, missing

@@ -41,6 +41,7 @@ _DECLARATIONS = (
     ("xor", "XOR"),
     ("layers", "LAYERS"),
     ("why", "WHY"),
+    ("softmax", "SOFTMAX"),
     ("quiz", "QUIZ"),
 )
 

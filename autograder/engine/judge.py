@@ -178,6 +178,7 @@ def check_values(
     variants: Iterable[tuple[str, str, Callable[[], Sequence[np.ndarray]]]] = (),
     seed_first: bool = True,
     chain: Chain | Callable[[], Chain] | None = None,
+    search: Callable[[], tuple[str, str] | None] | None = None,
 ) -> None:
     """Assert actual[k] ≈ expected[k] for every case k; otherwise raise `Wrong` with a diagnosis.
 
@@ -185,7 +186,8 @@ def check_values(
     values match the learner's at every case is named. Then the structure (`relation`): a relation
     between the learner's values and the right ones that holds at every case. Nothing is said
     that does not hold at every point checked. `chain` may be a function giving it: it is then worked
-    out only for a wrong value."""
+    out only for a wrong value. `search` (worked out only for a wrong value, after the known mistakes)
+    gives (diagnosis, sentence) when generated wrong programs reproduce the value (`mutations.py`)."""
     bad = [k for k, (a, e) in enumerate(zip(actual, expected, strict=True)) if not close(a, e)]
     if not bad:
         return
@@ -203,19 +205,33 @@ def check_values(
             continue
         if not _all_close(values, expected) and _all_close(actual, values):
             raise known_mistake(message, name, explanation)
+    try:  # a search that cannot work on these values names nothing (never a grader failure for the learner)
+        with np.errstate(all="ignore"):
+            generated = search() if search is not None else None
+    except Exception:
+        generated = None
+    if generated is not None:
+        raise Wrong(f"{message}\n{generated[1]}", generated[0])
     found = relation(label, actual, expected, (chain() if callable(chain) else chain) or Chain())
     if found is not None:
         name, sentence = found
         raise Wrong(f"{message}\n{sentence}", name)
     if seed_first and len(bad) < len(actual) and 0 not in bad:
         raise Wrong(message + "\nYour values are right at the seed example (all weights 0.1, x1 = x2) but not at "
-                    "other points: check your indices and that nothing is hard-coded to the example.",
-                    "right only at the seed example")
+                    "other points, where the inputs differ from each other and the weights are uneven; no single "
+                    "change of the chain explains them.", "right only at the seed example")
     if _ratio_per_case(actual, expected) is not None:
-        message += (f"\nYour {label} is the right value times a factor that changes from one point to the next "
-                    "(not a constant): a link of the chain that depends on the inputs is missing, extra or "
-                    "evaluated at the wrong place.")
+        message += (f"\n{your(label)} is the right value times a factor that changes from one point to the next "
+                    "(not a constant); no change of one or two links of the chain reproduces it.")
     raise Wrong(message)
+
+
+def your(label: str) -> str:
+    """'Your ∂L/∂W1', 'Your final b2': a label that starts with an article loses it (never 'Your the …')."""
+    for article in ("the ", "The "):
+        if label.startswith(article):
+            return "Your " + label[len(article):]
+    return "Your " + label
 
 
 def relation(label: str, actual: Sequence, expected: Sequence, chain: Chain) -> tuple[str, str] | None:
@@ -239,45 +255,45 @@ def relation(label: str, actual: Sequence, expected: Sequence, chain: Chain) -> 
         return all(np.all(np.abs(np.asarray(f, dtype=np.float64)) > 1e-9) for f in g)
 
     if holds([-np.asarray(e) for e in expected]):
-        return "sign flip", (f"Your {label} is the right value with the opposite sign at every point: a (y − ŷ) "
+        return "sign flip", (f"{your(label)} is the right value with the opposite sign at every point: a (y − ŷ) "
                              "where (ŷ − y) belongs, or a + where the step needs a −.")
     ratio = _constant_ratio(actual, expected)
     if ratio is not None:
         hint = {2.0: " (a factor 2 counted twice)", 0.5: " (the 2 that the square brings down is missing)",
                 -2.0: " (the sign, and a factor 2)", -0.5: " (the sign, and the 2 of the square)"}.get(
             round(ratio, 9), "")
-        return f"off by a factor {ratio:.4g}", (f"Your {label} is the right value times {ratio:.6g} at every point "
+        return f"off by a factor {ratio:.4g}", (f"{your(label)} is the right value times {ratio:.6g} at every point "
                                                 f"checked{hint}: a constant is off somewhere in the chain.")
     if chain.batch:
         n = [float(b) for b in chain.batch]
         if holds([np.asarray(e) * b for e, b in zip(expected, n, strict=True)]):
-            return "summed over the batch", (f"Your {label} is the right value times the batch size n at every "
+            return "summed over the batch", (f"{your(label)} is the right value times the batch size n at every "
                                              "point: it sums over the samples where the loss takes their mean (1/n).")
         if holds([np.asarray(e) / b for e, b in zip(expected, n, strict=True)]):
-            return "divided by n twice", (f"Your {label} is the right value divided by the batch size n: the 1/n "
+            return "divided by n twice", (f"{your(label)} is the right value divided by the batch size n: the 1/n "
                                           "of the mean is already in ∂L/∂Ŷ; dividing again (or a mean where "
                                           "the chain sums over the rows) counts it twice.")
     if all(np.ndim(e) == 2 and np.shape(e)[0] == np.shape(e)[1] for e in expected) and holds(
             [np.asarray(e).T for e in expected]):
-        return "transposed", (f"Your {label} is the right matrix transposed: entry [i, j] must pair input i "
+        return "transposed", (f"{your(label)} is the right matrix transposed: entry [i, j] must pair input i "
                               "with unit j (a swapped index, or an outer product in the wrong order).")
     for name, values in chain.others.items():
         if holds(values):
-            return f"equals {name}", f"Your {label} equals {name} at every point checked."
+            return f"equals {name}", f"{your(label)} equals {name} at every point checked."
     for name, f in chain.factors.items():
         if nonzero(f) and holds(scaled(f, inverse=True)):
-            return f"missing link {name}", (f"Your {label} lacks the link {name}: the chain rule multiplies every "
+            return f"missing link {name}", (f"{your(label)} lacks the link {name}: the chain rule multiplies every "
                                             "link on the path from the loss to this parameter.")
     for name, f in chain.factors.items():
         if not nonzero(f):
             continue
         for other, g in chain.reachable.items():
             if holds(scaled([np.asarray(gk) / np.asarray(fk) for fk, gk in zip(f, g, strict=True)])):
-                return f"{other} in place of {name}", (f"Your {label} uses {other} where the chain has {name}; "
+                return f"{other} in place of {name}", (f"{your(label)} uses {other} where the chain has {name}; "
                                                        "everything else in it is right.")
     for name, g in {**chain.reachable, **chain.factors}.items():
         if holds(scaled(g)):
-            return f"extra factor {name}", (f"Your {label} is the right value multiplied by {name}: a factor "
+            return f"extra factor {name}", (f"{your(label)} is the right value multiplied by {name}: a factor "
                                             "that is not a link of this parameter's path.")
     return None
 

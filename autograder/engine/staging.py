@@ -12,8 +12,10 @@ nothing else of the submission.**
 - *The course's files.* A regular file of `source/<assignment>/` (not a notebook) is staged when a code
   cell of the assignment's own notebooks in `source/` names it: by its path, its file name or, for a
   Python module, its import name, as a whole word. Today that is `quiz_variants.py` for the quiz
-  (`import quiz_variants as my`) and nothing for the other six; `test_notebook.py`, the learner's local
-  checker, is named by no cell and is not sent. A course file that is a link, or not a regular file,
+  (`import quiz_variants as my`) and `name_the_mistake.py` for the other six (their setup cells import
+  `named` from it; it holds no value, and the values it reads, `mistakes_at_example.json`, are named by
+  no cell and not sent); `test_notebook.py`, the learner's local checker, is named by no cell and is not
+  sent. A course file that is a link, or not a regular file,
   stops the grading of that notebook with `StagingError` (loudly, rather than grading without it).
 - *The learner's files.* None is staged. The release notebooks open no file the learner provides (the
   notebook itself reaches the sandbox as cells, after nbgrader restored its test cells), and a learner's

@@ -299,7 +299,63 @@ WHY = (
     _bad(Y_, "bias norms", replace("layer_gradient_norms", 'grads[f"W{l}"]', 'grads[f"b{l}"]')),
 )
 
-# --- 6. quiz -----------------------------------------------------------------------------------------
+# --- 6. softmax --------------------------------------------------------------------------------------
+
+S_ = "softmax"
+SOFTMAX = (
+    _ok(S_, "np.eye one-hot, einsum", rewrite("one_hot", """def one_hot(labels, K):
+    return np.eye(K)[labels]"""), replace("backward", 'dW2 = cache["H"].T @ dZ2', 'dW2 = np.einsum("nh,nk->hk", cache["H"], dZ2)')),
+    _ok(S_, "softmax by log-sum-exp", rewrite("softmax", """def softmax(Z):
+    m = np.max(Z, axis=1, keepdims=True)
+    log_sum = m + np.log(np.sum(np.exp(Z - m), axis=1, keepdims=True))
+    return np.exp(Z - log_sum)""")),
+    _ok(S_, "loss as the mean of row sums", replace("cross_entropy", "return float(-np.sum(Y * np.log(P)) / Y.shape[0])",
+                                                   "return float(np.mean(-np.sum(Y * np.log(P), axis=1)))")),
+    _ok(S_, "full Jacobian row by row", replace("backward", "dZ2 = (P - Y) / n", """dZ2 = np.zeros_like(P)
+    for i in range(n):
+        J = np.diag(P[i]) - np.outer(P[i], P[i])
+        dZ2[i] = J @ (-Y[i] / P[i]) / n""")),
+    _ok(S_, "update loop over a list", replace("train", "params = {name: params[name] - lr * grads[name] for name in params}",
+                                               "params = dict(params)\n        for name in list(params):\n"
+                                               "            params[name] = params[name] - lr * grads[name]")),
+    _bad(S_, "softmax without the max shift", replace("softmax", "E = np.exp(Z - Z.max(axis=1, keepdims=True))", "E = np.exp(Z)")),
+    _bad(S_, "softmax shifted by the global max", replace("softmax", "Z.max(axis=1, keepdims=True)", "Z.max()")),
+    _bad(S_, "softmax down the columns", replace("softmax", "Z.max(axis=1, keepdims=True)", "Z.max(axis=0, keepdims=True)"),
+         replace("softmax", "E.sum(axis=1, keepdims=True)", "E.sum(axis=0, keepdims=True)")),
+    _bad(S_, "softmax over the whole batch", replace("softmax", "E / E.sum(axis=1, keepdims=True)", "E / E.sum()")),
+    _bad(S_, "one-hot from 1", replace("one_hot", "labels] = 1.0", "labels - 1] = 1.0")),
+    _bad(S_, "one-hot K from the labels", replace("one_hot", "np.zeros((labels.shape[0], K))",
+                                                  "np.zeros((labels.shape[0], labels.max() + 1))")),
+    _bad(S_, "loss summed", replace("cross_entropy", "np.log(P)) / Y.shape[0])", "np.log(P)))")),
+    _bad(S_, "loss np.mean over every entry", replace("cross_entropy", "return float(-np.sum(Y * np.log(P)) / Y.shape[0])",
+                                                      "return float(-np.mean(Y * np.log(P)))")),
+    _bad(S_, "loss sign", replace("cross_entropy", "float(-np.sum(", "float(np.sum(")),
+    _bad(S_, "softmax Jacobian elementwise", replace("backward", "dZ2 = (P - Y) / n", "dZ2 = (-Y / P) * P * (1 - P) / n")),
+    _bad(S_, "P(1 − P) after P − Y", replace("backward", "dZ2 = (P - Y) / n", "dZ2 = (P - Y) / n * P * (1 - P)")),
+    _bad(S_, "no 1/n", replace("backward", "dZ2 = (P - Y) / n", "dZ2 = P - Y")),
+    _bad(S_, "output error sign", replace("backward", "dZ2 = (P - Y) / n", "dZ2 = (Y - P) / n")),
+    _bad(S_, "∂L/∂b1 divided by n again", replace("backward", "db1 = dZ1.sum(axis=0)", "db1 = dZ1.sum(axis=0) / n")),
+    _bad(S_, "tanh' at Z1", replace("backward", 'tanh_slope(cache["H"])', 'tanh_slope(cache["Z1"])')),
+    _bad(S_, "tanh' left out", replace("backward", 'dZ1 = dH * tanh_slope(cache["H"])', "dZ1 = dH")),
+    _bad(S_, "sigmoid's slope", replace("backward", 'tanh_slope(cache["H"])', '(cache["H"] * (1 - cache["H"]))')),
+    _bad(S_, "∂L/∂W2 transposed", replace("backward", 'dW2 = cache["H"].T @ dZ2', 'dW2 = dZ2.T @ cache["H"]')),
+    _bad(S_, "forward caches Z1 as H", replace("forward", '"H": H', '"H": Z1')),
+    _bad(S_, "loop loss of the logits", replace("train", "losses[epoch] = cross_entropy(Y, P)",
+                                                'losses[epoch] = cross_entropy(Y, cache["Z2"])')),
+    _bad(S_, "loop keeps index labels", replace("train", 'Y = one_hot(labels, params["W2"].shape[1])',
+                                                "Y = labels.reshape(-1, 1).astype(float)")),
+    _bad(S_, "loop K from the labels", replace("train", 'one_hot(labels, params["W2"].shape[1])',
+                                               "one_hot(labels, labels.max() + 1)")),
+    _bad(S_, "loop loss after the update", replace("train", """        losses[epoch] = cross_entropy(Y, P)
+        grads = backward(Y, P, cache, params)
+        params = {name: params[name] - lr * grads[name] for name in params}""", """        grads = backward(Y, P, cache, params)
+        params = {name: params[name] - lr * grads[name] for name in params}
+        losses[epoch] = cross_entropy(Y, forward(X, params)[0])""")),
+    _bad(S_, "loop drops the new parameters", replace("train", "params = {name:", "new_params = {name:")),
+    _bad(S_, "loop climbs", replace("train", "params[name] - lr * grads[name]", "params[name] + lr * grads[name]")),
+)
+
+# --- 7. quiz -----------------------------------------------------------------------------------------
 
 Q = "quiz"
 
@@ -345,4 +401,4 @@ QUIZ = (
     _bad(Q, "E07 with the bank's numbers", change_answer("E07", lambda v: "0.32")),
 )
 
-ENTRIES: tuple[Entry, ...] = WARMUP + REGRESSION + CLASSIFICATION + XOR + LAYERS + WHY + QUIZ
+ENTRIES: tuple[Entry, ...] = WARMUP + REGRESSION + CLASSIFICATION + XOR + LAYERS + WHY + SOFTMAX + QUIZ

@@ -178,6 +178,7 @@ DEMO = (
             "xor": (replace("backward", 'dH * cache["H"] * (1.0 - cache["H"])', 'dH * cache["Z1"] * (1.0 - cache["Z1"])'),),
             "layers": (replace("activations", '"tanh": lambda: 1.0 - A ** 2', '"tanh": lambda: 1.0 - Z ** 2'),),
             "why": (replace("lr_regime", "or L[-1] > L[0]", "or L[-1] >= L[0]"),),
+            "softmax": (replace("backward", "dZ2 = (P - Y) / n", "dZ2 = (-Y / P) * P * (1 - P) / n"),),
             "classification": (replace("backward", "dh * h * (1.0 - h)", 'dh * cache["z1"] * (1.0 - cache["z1"])'),),
             "quiz": (change_answer("E06", lambda f: repr(f"-({f})")), change_answer("M02", lambda s: repr(s[::-1]))),
         },

@@ -32,6 +32,7 @@ import nbformat
 
 from autograder.assignments.quiz import builder as quiz
 from autograder.instruments.samples import BAD, COPYING, DEMO, MISBEHAVING_TARGETS, Sample
+from autograder.tools import example_mistakes
 from autograder.tools.course import ASSIGNMENTS, REPO, Course, StepFailed, grade_table
 
 LEARNER_TESTS = Path(__file__).resolve().parent / "learner_test_notebook.py"
@@ -214,6 +215,7 @@ def cmd_generate(args) -> int:
     quiz.write(root)  # the quiz is generated from the interview-question banks
     for a in ASSIGNMENTS:  # every assignment folder ships the same local check runner
         shutil.copy(LEARNER_TESTS, root / "source" / a / "test_notebook.py")
+    example_mistakes.write(root, ASSIGNMENTS)  # what each known mistake gives at the public example
     _generate_into(root)
     (root / "gradebook.db").unlink(missing_ok=True)
     _say(f"Regenerated release/ and solutions/ in {root}")
@@ -256,6 +258,7 @@ def cmd_verify(args) -> int:
         copy = root / "source" / a / "test_notebook.py"
         if not copy.is_file() or copy.read_bytes() != LEARNER_TESTS.read_bytes():
             problems.append(f"source/{a}/test_notebook.py is not autograder/tools/learner_test_notebook.py")
+    problems += example_mistakes.problems(root, ASSIGNMENTS)
     if (root / "interview_questions").is_dir() and not quiz.is_current(root):
         problems.append("source/quiz/quiz.ipynb is not what the interview-question banks generate")
     for p in problems:

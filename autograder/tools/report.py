@@ -74,7 +74,7 @@ def load(root: Path, assignments: list[str] | None = None) -> Cohort:
     """Scores from the gradebook, everything else from the stored results and the submitted notebooks."""
     from nbgrader.api import Gradebook
 
-    from autograder.engine.batch import db_url, load_config
+    from autograder.engine.batch_worker import db_url, load_config
 
     with Gradebook(db_url(load_config(root), root)) as gb:
         order = {a: k for k, a in enumerate(ASSIGNMENTS)}

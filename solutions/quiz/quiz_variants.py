@@ -77,7 +77,10 @@ QUESTIONS: dict[str, dict] = {'E06': {'ask': 'For L = {c_loss}·(y − ŷ)^{k_lo
          'names': ['rows_w', 'cols_w']},
  'M24': {'ask': 'With the reverse mode of automatic differentiation, how many backward passes give the full '
                 'Jacobian of a function with {n_out} output(s) with respect to n parameters?',
-         'names': ['n_out']}}  # question id → {"ask": template, "names": [parameter names]}
+         'names': ['n_out']},
+ 'M26': {'ask': 'A 3-class softmax output has logits z = ({z0}, {z1}, {z2}) and the true class is 0. With '
+                'the cross-entropy L = −log softmax(z)₀, what is ∂L/∂z₀?',
+         'names': ['z0', 'z1', 'z2']}}  # question id → {"ask": template, "names": [parameter names]}
 CHOICES: dict[str, list[str]] = {'c_loss': ['1', '2', '3', '4', '5', '6'],
  'k_loss': ['2', '3', '4'],
  'x1': ['2', '3', '4', '5', '6', '7', '8', '9'],
@@ -140,7 +143,10 @@ CHOICES: dict[str, list[str]] = {'c_loss': ['1', '2', '3', '4', '5', '6'],
  'n_sum': ['2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '14', '15', '16'],
  'rows_w': ['2', '3', '4', '5', '6', '7', '8', '9'],
  'cols_w': ['10', '11', '12', '13', '14', '15', '16'],
- 'n_out': ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12']}  # parameter name → its possible values, as written
+ 'n_out': ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'],
+ 'z0': ['1', '2', '3', '4', '5', '6'],
+ 'z1': ['0', '1', '2', '3', '4', '5'],
+ 'z2': ['1/2', '3/2', '5/2', '7/2']}  # parameter name → its possible values, as written
 
 
 def pick(learner: str, name: str, count: int) -> int:

@@ -10,6 +10,7 @@ from autograder.assignments.why import definition as why
 from autograder.assignments.xor import definition as xor
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("activation", ["linear", "sigmoid"])
 def test_warmup_links_multiply_to_the_derivative_of_the_loss(activation):
     f = warmup.factor_exprs(activation)
@@ -18,6 +19,7 @@ def test_warmup_links_multiply_to_the_derivative_of_the_loss(activation):
     assert sp.simplify(f["dL_dyhat"] * f["dyhat_dz"] * f["dz_db"] - sp.diff(L, warmup.b)) == 0
 
 
+@pytest.mark.slow
 def test_warmup_mistakes_differ_from_the_right_links():
     for activation in ("linear", "sigmoid"):
         right = warmup.factor_exprs(activation)
@@ -51,6 +53,7 @@ def _full_sympy_gradients(X, Y, params, activations, loss_kind):
 
 @pytest.mark.parametrize("activations,loss_kind", [(["tanh", "sigmoid"], "bce"), (["relu", "linear"], "mse"),
                                                    (["sigmoid", "tanh", "linear"], "mse")])
+@pytest.mark.slow
 def test_layerwise_oracle_equals_sympy_on_the_whole_network(activations, loss_kind):
     rng = np.random.default_rng(11)
     sizes = [3, 2, 4, 2][: len(activations) + 1]
@@ -66,6 +69,7 @@ def test_layerwise_oracle_equals_sympy_on_the_whole_network(activations, loss_ki
         np.testing.assert_allclose(ours[k], theirs[k], rtol=1e-9, atol=1e-12, strict=True, err_msg=k)
 
 
+@pytest.mark.slow
 def test_xor_batch_gradient_equals_sympy_on_the_batch_loss():
     rng = np.random.default_rng(5)
     X, Y = rng.normal(size=(3, 2)), np.array([[1.0], [0.0], [1.0]])
@@ -107,6 +111,7 @@ def test_the_why_edge_curves_sit_on_each_boundary():
     assert why.regime(why.edge_curves()["a NaN loss"], "non-finite losses not read as diverging") != "diverges"
 
 
+@pytest.mark.slow
 def test_deep_sigmoid_gradients_vanish_and_relu_ones_do_not():
     norms = {}
     for hidden in ("sigmoid", "relu"):
@@ -115,6 +120,7 @@ def test_deep_sigmoid_gradients_vanish_and_relu_ones_do_not():
     assert norms["sigmoid"][0] / norms["sigmoid"][-1] < 1e-3 < norms["relu"][0] / norms["relu"][-1]
 
 
+@pytest.mark.slow
 def test_xor_known_good_start_solves_xor_and_equal_weights_stay_symmetric(learner):
     ns = learner("xor", "ada")
     _, trained = ns["train"](xor.DATA_X, xor.DATA_Y, xor.known_good(), xor.LR, xor.EPOCHS)

@@ -68,6 +68,7 @@ def _printed(q, value) -> str:
     return str(sp.expand(banks.plain_expr(value)))
 
 
+@pytest.mark.slow
 def test_a_thousand_learners_get_distinct_well_posed_variants():
     answers = {q.id: [banks.answer_for(q, learner) for learner in IDS] for q in banks.computable()}
     memo: dict = {}  # learners share variants: print each distinct answer once

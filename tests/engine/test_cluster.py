@@ -60,6 +60,7 @@ def _fresh_copy(pristine: Path, tmp_path: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_the_cluster_grades_exactly_as_the_local_run(local, dask_cluster, tmp_path):
     pristine, scores, outcomes = local
     root = _fresh_copy(pristine, tmp_path)
@@ -78,6 +79,7 @@ def test_the_cluster_grades_exactly_as_the_local_run(local, dask_cluster, tmp_pa
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
 
 
+@pytest.mark.slow
 def test_a_worker_killed_half_way_loses_no_submission(local, tmp_path):
     pristine, scores, outcomes = local
     root = _fresh_copy(pristine, tmp_path)
@@ -108,6 +110,7 @@ def _autograde_with_extra_worker(dask_cluster, root: Path, name: str, env: dict[
         dask_cluster.workers.remove(worker)
 
 
+@pytest.mark.slow
 def test_a_worker_with_another_grader_is_named_before_any_work(local, dask_cluster, tmp_path, capsys):
     pristine, _, _ = local
     root = _fresh_copy(pristine, tmp_path)
@@ -123,6 +126,7 @@ def test_a_worker_with_another_grader_is_named_before_any_work(local, dask_clust
     assert not (root / ".backprop-grader" / "results").exists()  # nothing was sent, nothing graded
 
 
+@pytest.mark.slow
 def test_a_worker_that_cannot_sandbox_is_named_before_any_work(local, dask_cluster, tmp_path, capsys):
     pristine, _, _ = local
     root = _fresh_copy(pristine, tmp_path)
@@ -134,6 +138,7 @@ def test_a_worker_that_cannot_sandbox_is_named_before_any_work(local, dask_clust
     assert not (root / ".backprop-grader" / "results").exists()
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_a_clear_error(local, tmp_path, capsys):
     pristine, _, _ = local
     root = _fresh_copy(pristine, tmp_path)
@@ -142,6 +147,7 @@ def test_an_unreachable_scheduler_is_a_clear_error(local, tmp_path, capsys):
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_a_local_run_never_imports_dask():
     code = ("import sys; from autograder.engine import batch; from autograder.tools import cli; "
             "assert not any(m.split('.')[0] in ('dask', 'distributed') for m in sys.modules), 'dask imported'")

@@ -65,6 +65,7 @@ def doors(tmp_path_factory):
     return course, first, second, summary
 
 
+@pytest.mark.slow
 def test_both_doors_write_the_same_autograded_notebooks(doors):
     _, first, second, summary = doors
     assert summary["problems"] == [] and summary["regraded"] == 0, summary
@@ -73,6 +74,7 @@ def test_both_doors_write_the_same_autograded_notebooks(doors):
         assert second[0][student] == first[0][student], student
 
 
+@pytest.mark.slow
 def test_both_doors_write_the_same_grades_and_comments(doors):
     _, first, second, _ = doors
     assert second[1] == first[1]
@@ -89,6 +91,7 @@ def test_a_stored_recording_time_is_what_is_expected_next_time(doors):
     assert batch_worker.expected_seconds(course.root, job) == recorded["outcome"]["sandbox_seconds"]
 
 
+@pytest.mark.slow
 def test_a_chunk_s_gradebook_step_looks_at_its_own_students_only(doors, monkeypatch):
     """The gradebook step of a chunk finds its students' submissions directly: nbgrader told to exclude
     the others lists every student's folder (work per chunk growing with the class). The student is
@@ -179,6 +182,7 @@ print(frozen > 10000, again == frozen, gone() is None, kept.me is kept)
 """
 
 
+@pytest.mark.slow
 def test_a_worker_freezes_what_it_loaded_once_and_still_collects_later_garbage():
     import subprocess
     import sys

@@ -22,6 +22,7 @@ def planted(assignment, *edits):
     return Sample("test", "planted", edits={assignment: edits})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("assignment", list(POINTS))
 def test_solution_gets_full_marks(learner, assignment):
     assert scores(learner(assignment, "ada"), assignment) == {k: float(v) for k, v in POINTS[assignment].items()}
@@ -73,6 +74,7 @@ MISTAKES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("assignment,edit,costs,name", MISTAKES, ids=[f"{m[0]}: {m[3]}" for m in MISTAKES])
 def test_a_planted_mistake_costs_its_exercise_and_is_named(learner, capsys, assignment, edit, costs, name):
     got = scores(learner(assignment, planted(assignment, edit)), assignment)
@@ -153,6 +155,7 @@ def test_an_equivalent_expanded_formula_gets_full_marks(learner):
     assert grade("warmup", "by_hand", ns, 2) == 2.0
 
 
+@pytest.mark.slow
 def test_xor_endless_loop_costs_only_that_exercise(learner, capsys):
     ns = learner("xor", planted("xor", replace("forward", "Z1 = X @", "while True:\n        pass\n    Z1 = X @")))
     got = scores(ns, "xor")

@@ -319,6 +319,7 @@ DENIED_PROBES = ["add_key", "keyctl", "ptrace_absent", "process_vm_readv", "bpf"
                  "personality_no_aslr"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", DENIED_PROBES)
 def test_the_filter_refuses(name, host, notebooks):
     assert host["strict"][name] == errno.EPERM
@@ -638,6 +639,7 @@ def _quota(group: isolation.CpuGroup) -> float:
     raise AssertionError("no cpu quota file")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cpus", [1.0, 0.05])
 def test_a_spinning_tree_in_a_sandbox_is_held_to_its_cpus(cgroups, cpus):
     """Four spinning processes in a sandbox: at most `cpus` CPU-seconds a second. With 1 CPU (the
@@ -676,6 +678,7 @@ def test_a_spinning_tree_in_a_sandbox_is_held_to_its_cpus(cgroups, cpus):
     assert proc.returncode == -signal.SIGKILL
 
 
+@pytest.mark.slow
 def test_cpu_seconds_counts_processes_that_exited(group):
     script = ("import os, time\npid = os.fork()\nif pid == 0:\n    while time.process_time() < 0.3:\n        pass\n"
               "    os._exit(0)\nos.waitpid(pid, 0)\n")

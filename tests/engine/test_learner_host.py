@@ -104,6 +104,7 @@ WALKER = textwrap.dedent('''
 ''')
 
 
+@pytest.mark.slow
 def test_a_frame_and_object_walker_finds_no_answer_no_seed_and_no_grader_module(course, mode):
     """While `train` is recorded, the correct forward/backward/update are offered to it: the learner's
     process holds them only as proxies that ask the grader for a value. It walks every frame and
@@ -145,6 +146,7 @@ def _forger(line: str) -> str:
     ("x" * (9 * 1024**2), "longer than 4 MB"),  # a giant line
     ("\xff\xfe not utf-8", "not an answer"),
 ])
+@pytest.mark.slow
 def test_a_line_out_of_turn_ends_the_forgers_recording_and_no_one_elses(course, warm, line, reason):
     honest_before = grade(course, notebook(), "before", warm)
     forger = grade(course, appended(_forger(line)), "forger", warm)
@@ -154,6 +156,7 @@ def test_a_line_out_of_turn_ends_the_forgers_recording_and_no_one_elses(course, 
     assert scores(forger)["test_forward"] == 0.0 and sum(scores(forger).values()) < sum(FULL.values())
 
 
+@pytest.mark.slow
 def test_a_value_nested_past_the_limit_is_only_its_authors_problem(course, warm):
     deep = "def forward(x, params):\n    v = []\n    for _ in range(100_000):\n        v = [v]\n    return v, {}\n"
     outcome = grade(course, appended(deep), "deep", warm)
@@ -210,6 +213,7 @@ LOSS_COUNTING_CHECKER = '''
 '''
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cheat", [REMEMBERING_CHECKER, LOSS_COUNTING_CHECKER], ids=["first-call", "per-loss"])
 def test_a_gradient_checker_that_remembers_instead_of_computing_earns_nothing(cheat):
     """(On main before this change, the first-call cheat scored 1.33 / 2: the right gradients came first,
@@ -342,6 +346,7 @@ if _id >= 0:
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("carrier", sorted(CARRIERS))
 @pytest.mark.parametrize("where", ["same warm sandbox", "another sandbox"])
 def test_nothing_a_notebook_leaves_in_the_kernel_reaches_a_classmate(course, mode, carrier, where):

@@ -64,6 +64,7 @@ def alembic_on_path(monkeypatch):
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
 
 
+@pytest.mark.slow
 def test_one_engine_per_gradebook_and_no_connection_left_open(tmp_path, alembic_on_path):
     nbgrader_speedups.install()
     url = f"sqlite:///{tmp_path / 'gradebook.db'}"
@@ -126,6 +127,7 @@ with nbgrader_speedups.gradebooks_checked_once():
 """
 
 
+@pytest.mark.slow
 def test_a_checked_once_gradebook_takes_the_lock_and_gives_it_back(tmp_path, alembic_on_path):
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}"):
         pass
@@ -134,6 +136,7 @@ def test_a_checked_once_gradebook_takes_the_lock_and_gives_it_back(tmp_path, ale
     assert out.stdout.split("\n")[:-1] == [f"{state} {k} {state == 'open'}" for k in range(3) for state in ("open", "closed")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scope", ["plain", "scoped"])
 def test_gradebook_sessions_of_several_processes_take_turns(tmp_path, alembic_on_path, scope):
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}"):
@@ -152,6 +155,7 @@ def test_gradebook_sessions_of_several_processes_take_turns(tmp_path, alembic_on
         assert sorted(s.id for s in gb.students) == ["ana", "bo", "cy"]
 
 
+@pytest.mark.slow
 def test_a_gradebook_is_checked_once_per_scope_and_its_connection_closed_on_leaving(tmp_path, alembic_on_path):
     from sqlalchemy import event
 
@@ -197,6 +201,7 @@ def test_a_gradebook_is_checked_once_per_scope_and_its_connection_closed_on_leav
     db.close()
 
 
+@pytest.mark.slow
 def test_an_existing_gradebook_is_not_asked_about_each_table(tmp_path, alembic_on_path):
     from sqlalchemy import event
 
@@ -263,6 +268,7 @@ def _tampered(release: Path) -> list:
     return out
 
 
+@pytest.mark.slow
 def test_overwrite_cells_once_repairs_and_reports_as_nbgrader_does(tmp_path):
     """OverwriteCellsOnce (one read of the master cells) gives nbgrader's OverwriteCells' notebook and
     warnings on every kind of tampering, with a real gradebook made by nbgrader generate_assignment."""
@@ -344,6 +350,7 @@ def _rows(url: str) -> list:
                       + [(c.name, c.auto_comment) for c in nb.comments], key=repr)
 
 
+@pytest.mark.slow
 def test_save_auto_grades_once_saves_what_nbgrader_saves_in_one_commit(tmp_path):
     import copy
 
@@ -392,6 +399,7 @@ def test_save_auto_grades_once_saves_what_nbgrader_saves_in_one_commit(tmp_path)
     assert our_commits == 1 < their_commits
 
 
+@pytest.mark.slow
 def test_sanitized_already_takes_the_workers_notebook_only_while_the_file_is_unchanged(tmp_path):
     import copy
 

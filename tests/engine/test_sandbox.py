@@ -90,6 +90,7 @@ def scores(outcome) -> dict[str, float]:
     return {r.grade_id: r.score for r in outcome.results}
 
 
+@pytest.mark.slow
 def test_the_solution_gets_full_marks_and_the_untouched_release_none(course):
     assert scores(grade(course, notebook())) == FULL
     release = nbformat.read(REPO / "release" / "regression" / "regression.ipynb", as_version=4)
@@ -103,6 +104,7 @@ def test_the_solution_gets_full_marks_and_the_untouched_release_none(course):
     assert set(scores(grade(course, release, "ben")).values()) == {0.0}
 
 
+@pytest.mark.slow
 def test_hostile_cells_gain_nothing_and_touch_nothing(course, grader):
     before = snapshot(course)
     secret = (course / notebook_grading.SECRET_FILE).read_text()
@@ -167,6 +169,7 @@ def _listener() -> int:
     return server.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_forged_records_end_the_forgers_recording_and_gain_nothing(course, grader):
     """The learner writes its own 'records' on every descriptor it has: a line out of turn on the
     host's channel ends that notebook's recording (every exercise 0, with the reason); the records
@@ -196,6 +199,7 @@ for fd in range(3, 20):
     ("with open('big', 'wb') as f:\n    while True:\n        f.write(b'x' * 1_000_000)", "OSError"),
     ("while True:\n    pass", "ran longer than"),
 ])
+@pytest.mark.slow
 def test_resource_bombs_are_stopped_with_a_reason(course, grader, bomb, reason):
     # Filling 2 GB takes ≈ 4.5 s on this machine alone and more beside the rest of the suite: its
     # wall limit must not fire before the memory limit does.
@@ -207,6 +211,7 @@ def test_resource_bombs_are_stopped_with_a_reason(course, grader, bomb, reason):
     assert scores(after) == FULL
 
 
+@pytest.mark.slow
 def test_a_symlink_in_the_submission_is_not_followed(course, tmp_path):
     folder = tmp_path / "sub"
     folder.mkdir()
@@ -262,6 +267,7 @@ def test_without_bubblewrap_the_grader_refuses_with_a_reason(monkeypatch):
     assert os.path.exists(jail.shutil.which("bwrap"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("assignment", ["warmup", "classification", "xor", "layers", "why", "quiz"])
 def test_every_solution_gets_full_marks_through_the_sandbox(course, assignment):
     """Every assignment's recorders, stand-in gates and judge, through the real sandbox."""
@@ -310,6 +316,7 @@ os.chmod('planted-dir', 0o500)
 """
 
 
+@pytest.mark.slow
 def test_a_warm_sandbox_leaves_the_next_learner_nothing(course):
     """What one recording leaves in a warm sandbox (a detached process still writing, files in the
     scratch folder and /tmp, a folder it cannot be entered) is gone before the next one starts."""
@@ -321,6 +328,7 @@ def test_a_warm_sandbox_leaves_the_next_learner_nothing(course):
         assert (warm.recordings, warm.restarts) == (3, 0)  # cleaned in place, not by starting again
 
 
+@pytest.mark.slow
 def test_a_warm_sandbox_that_dies_is_replaced_without_losing_a_grade(course):
     killer = ("import os, signal\nfor _ in range(200):\n    try:\n        os.kill(-1, signal.SIGKILL)\n"
               "    except OSError:\n        pass")
@@ -348,6 +356,7 @@ def test_a_zygote_that_dies_with_our_request_unread_counts_as_gone():
     ours.close()
 
 
+@pytest.mark.slow
 def test_a_warm_sandbox_stops_an_endless_loop_and_grades_the_next(course):
     limits = jail.Limits(wall_seconds=3.0)
     with jail.WarmSandbox(limits) as warm:
@@ -357,6 +366,7 @@ def test_a_warm_sandbox_stops_an_endless_loop_and_grades_the_next(course):
         assert warm.restarts == 0
 
 
+@pytest.mark.slow
 def test_warm_and_fresh_sandboxes_record_the_same(course):
     nb = notebook()
     job, _ = notebook_grading.recording_job(nb, "regression", "ada", notebook_grading.course_secret(course), {})
@@ -368,6 +378,7 @@ def test_warm_and_fresh_sandboxes_record_the_same(course):
     assert [w["messages"] for w in warmed] == [fresh["messages"]] * 4
 
 
+@pytest.mark.slow
 def test_known_cells_too_large_for_a_command_line_are_left_out(course):
     """The release's cells reach the zygote on its command line (at most 128 KiB an argument on Linux):
     just under the limit they are kept and the sandbox starts and records; over it they are left out,
@@ -410,6 +421,7 @@ def test_a_known_cell_is_compiled_once_and_runs_as_the_notebook_s_own_cell(monke
         run.compile_cell("def broken(:\n", "<cell broken>")
 
 
+@pytest.mark.slow
 def test_hidden_points_are_those_of_drawing_one_candidate_at_a_time():
     """points._spread draws candidates in batches, but its values and every later draw must be those of
     the one-by-one rejection loop: stored results and learners' hidden points do not move."""
@@ -433,6 +445,7 @@ def test_hidden_points_are_those_of_drawing_one_candidate_at_a_time():
             assert ours.uniform() == theirs.uniform()  # the generator is left where the loop leaves it
 
 
+@pytest.mark.slow
 def test_a_warm_sandbox_preloads_what_the_assignment_imports(course):
     """The warm sandbox imports the slow packages of the assignment's own notebook (sympy for the
     warm-up) once, in the zygote: each recording starts with them loaded (here seen by the notebook)."""
@@ -445,6 +458,7 @@ def test_a_warm_sandbox_preloads_what_the_assignment_imports(course):
         assert scores(grade(course, nb, warm=warm))["test_forward"] == 0.0
 
 
+@pytest.mark.slow
 def test_warm_recordings_draw_their_own_random_numbers(course):
     """The zygote imports numpy.random once (every recording seeds it), yet each recording's unseeded
     draws, numpy's and Python's, are its own, as in a fresh process."""

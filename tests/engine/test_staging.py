@@ -255,7 +255,8 @@ def test_only_the_course_files_a_notebook_names_are_staged_and_never_through_a_l
     from autograder.engine import staging
 
     assert {a: set(staging.stage(REPO, a, None).files) for a in ("warmup", "regression", "quiz")} == {
-        "warmup": set(), "regression": set(), "quiz": {"quiz_variants.py"}}  # test_notebook.py is named by no cell
+        "warmup": {"name_the_mistake.py"}, "regression": {"name_the_mistake.py"},  # the setup cell imports it
+        "quiz": {"quiz_variants.py"}}  # test_notebook.py and mistakes_at_example.json are named by no cell
     root = tmp_path / "course"
     shutil.copytree(REPO / "source" / "quiz", root / "source" / "quiz")
     helper = root / "source" / "quiz" / "quiz_variants.py"

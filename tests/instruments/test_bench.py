@@ -23,6 +23,7 @@ def test_two_hundred_regression_submissions_have_the_documented_shares():
     assert len(styles) == len(BAD), "each misbehaving sample once"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_style_of_the_mix_applies_to_the_release(tmp_path, assignment):
     release = REPO / "release" / assignment / f"{assignment}.ipynb"
@@ -44,6 +45,7 @@ def test_every_style_of_the_mix_applies_to_the_release(tmp_path, assignment):
         assert changed == (kind not in ("untouched", "misbehaving")) or kind == "misbehaving", kind
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("as_shipped", [False, True])
 def test_stock_nbgrader_is_timed_as_shipped(as_shipped):
     """The bench's stock baseline loads the course's config without the course's speed-ups to nbgrader

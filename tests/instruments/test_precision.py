@@ -26,6 +26,7 @@ def test_each_stable_slope_is_sympys_derivative_of_the_definition(kind):
     assert same_function(layers.slope(kind), sp.diff(layers.ACTIVATIONS[kind], layers.z).subs(layers.z, layers.z))
 
 
+@pytest.mark.slow
 def test_the_rewritten_losses_are_the_course_losses():
     assert same_function(residual(y, Sigmoid(z)), y - TEXTBOOK_SIGMOID)
     assert same_function(squared_error(y, Sigmoid(z)), (y - TEXTBOOK_SIGMOID) ** 2)
@@ -56,6 +57,7 @@ def test_no_slope_overflows_or_loses_its_digits_in_saturation():
     assert ground_truth.error(np.nan_to_num(naive), _truth(sp.diff(TEXTBOOK_SIGMOID, z), Z[0]))[0] > 1e3
 
 
+@pytest.mark.slow
 def test_a_saturated_classifier_gets_exact_gradients_and_loss():
     x, params = np.array([3.0, 1.0]), {"W1": np.array([[9.0, -7.0], [4.0, 2.0]]), "b1": np.array([0.5, -0.5]),
                                        "W2": np.array([30.0, -25.0]), "b2": np.float64(-4.0)}
@@ -73,6 +75,7 @@ def test_warmup_by_hand_formula_still_decided_symbolically():
     assert not warmup.equivalent(-(y_ - s_) * s_ * (1 - s_) * x_, warmup.by_hand_truth())
 
 
+@pytest.mark.slow
 def test_every_oracle_agrees_with_mpmath_at_every_kind_of_point():
     """Hidden points as each recorder draws them, and saturated ones (|z| 10–800, targets 0 and 1)."""
     rows = precision.oracle_sweep(draws=6)
@@ -81,6 +84,7 @@ def test_every_oracle_agrees_with_mpmath_at_every_kind_of_point():
         assert w.share <= 1.0, f"{w.what}: {w.share:.3g} of the promise at {w.where}"
 
 
+@pytest.mark.slow
 def test_a_correct_learner_never_comes_near_the_judges_tolerance():
     """The notebooks' own solutions at ≥ 10,000 hidden points per kind (training runs: 1,000)."""
     rows = precision.learner_sweep(draws=10_000)

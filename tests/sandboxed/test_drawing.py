@@ -65,6 +65,7 @@ def test_a_cell_that_never_names_the_plot_is_not_parsed(monkeypatch):
         drawing.without_drawing("losses = train(3)\nplt.plot(losses)", "<cell>")
 
 
+@pytest.mark.slow
 def test_matplotlib_is_imported_only_when_used():
     """In a fresh process, as in the sandbox: a notebook that imports pyplot and only draws never
     loads matplotlib; one that uses it gets the real module, including `from matplotlib import cm`."""

@@ -10,16 +10,18 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.assignments.quiz.banks import computable
 from autograder.instruments.samples import BAD, COPYING, DEMO
 from autograder.tools.cli import run_cycle
 from autograder.tools.course import Course
 
 pytestmark = pytest.mark.cycle
 
+QUIZ = len(computable())  # one point per computable interview question
 EXPECTED = {  # (student, assignment) -> score out of 10
-    ("ada", "regression"): 10, ("ada", "classification"): 10, ("ada", "quiz"): 28,  # the solution
+    ("ada", "regression"): 10, ("ada", "classification"): 10, ("ada", "quiz"): QUIZ,  # the solution
     ("ben", "regression"): 0, ("ben", "classification"): 0, ("ben", "quiz"): 0,     # the untouched release
-    ("cy", "regression"): 8, ("cy", "classification"): 7, ("cy", "quiz"): 26,       # planted mistakes
+    ("cy", "regression"): 8, ("cy", "classification"): 7, ("cy", "quiz"): QUIZ - 2,       # planted mistakes
     ("dan", "regression"): 9,   # endless loop in update: update 0, the rest graded
     ("eve", "regression"): 5,   # gradients W1, b1, W2 as lists: 0 for those three groups
     ("fay", "regression"): 6,   # NaN ∂L/∂W2 and a flattened ∂L/∂W1
@@ -32,7 +34,7 @@ EXPECTED = {  # (student, assignment) -> score out of 10
     ("oz", "regression"): 4,    # imports the grader inside backward: refused, gradient groups 0
     ("lou", "regression"): 8,   # silenced numpy.testing, wrong ∂L/∂W2
     ("max", "regression"): 0,   # no code, results hidden, checks silenced: 0 (nbgrader alone: full marks)
-    ("pia", "quiz"): 28,        # her own numbers, worked out
+    ("pia", "quiz"): QUIZ,      # her own numbers, worked out
 }
 
 
@@ -158,9 +160,9 @@ def test_a_copied_quiz_loses_the_points_of_other_numbers_and_is_flagged(cycle, c
     _, scores = cycle
     out, summary = cohort_report
     flagged = [r for r in _csv(out / "other_numbers.csv") if r["learner"] == "pat"]
-    assert scores["pia", "quiz"] == scores["ada", "quiz"] == 28.0
+    assert scores["pia", "quiz"] == scores["ada", "quiz"] == QUIZ
     assert 0 < scores["pat", "quiz"] < 20  # only questions whose numbers happen to coincide stay right
-    assert len(flagged) == 28 - scores["pat", "quiz"]  # every lost point is flagged ...
+    assert len(flagged) == QUIZ - scores["pat", "quiz"]  # every lost point is flagged ...
     assert all("pia" in r["right for the numbers of"].split(", ") for r in flagged)  # ... as pia's numbers
     # (and of anyone whose numbers for that question are pia's: the bank's example, ada, ben, ...)
     assert not any(r["learner"] in ("pia", "ada", "cy") for r in _csv(out / "other_numbers.csv"))

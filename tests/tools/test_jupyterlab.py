@@ -16,6 +16,8 @@ from autograder.assignments.quiz import banks
 from autograder.instruments.samples import SAMPLES
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.slow  # real nbgrader runs, kernels or a browser
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 

@@ -14,6 +14,8 @@ from autograder.instruments.samples import SAMPLES
 from autograder.tools.cli import _tree_diff, leaks, main
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.slow  # real nbgrader runs, kernels or a browser
+
 
 def test_release_and_solutions_are_what_nbgrader_generates(capsys):
     assert main(["verify"]) == 0, capsys.readouterr().out

@@ -94,6 +94,11 @@ def test_activation(probe, kind):
 # --- losses ----------------------------------------------------------------------------------
 
 
+EVERY_ENTRY = "divided by every entry, not by n"
+EVERY_ENTRY_TEXT = ("The loss is the mean over the n samples of each sample's loss summed over its outputs: divide by "
+                    "n = Y.shape[0], not by Y.size (np.mean over every entry); with k outputs that is k times too small.")
+
+
 @pytest.mark.exercise("losses")
 @pytest.mark.parametrize("kind", ["mse", "bce"])
 def test_loss(probe, kind):
@@ -108,13 +113,18 @@ def test_loss(probe, kind):
                        [np.float64(layers.loss_forward_backward(arr(c["Y_hat"]), arr(c["Y"]), kind)[0]) for c in cases],
                        where, [("summed over the batch", "L is the mean over the samples (divide by n).",
                                 lambda: [np.float64(layers.loss_forward_backward(arr(c["Y_hat"]), arr(c["Y"]), kind)[0]
-                                                    * len(c["Y"])) for c in cases])], seed_first=False)
+                                                    * len(c["Y"])) for c in cases]),
+                               (EVERY_ENTRY, EVERY_ENTRY_TEXT, lambda: [
+                                   np.float64(layers.loss_forward_backward(arr(c["Y_hat"]), arr(c["Y"]), kind)[0]
+                                              / np.shape(c["Y"])[1]) for c in cases])], seed_first=False)
 
     def grad(scale=1.0, per_batch=True):
         return [layers.loss_forward_backward(arr(c["Y_hat"]), arr(c["Y"]), kind, scale, per_batch)[1] for c in cases]
 
     variants = [("summed over the batch", layers.MISTAKES["summed over the batch"], lambda: grad(per_batch=False)),
-                ("sign flip", layers.MISTAKES["sign flip"], lambda: grad(-1.0))]
+                ("sign flip", layers.MISTAKES["sign flip"], lambda: grad(-1.0)),
+                (EVERY_ENTRY, EVERY_ENTRY_TEXT, lambda: [g / np.shape(c["Y"])[1] for g, c in zip(grad(), cases,
+                                                                                               strict=True)])]
     if kind == "mse":
         variants.append(("missing ×2", layers.MISTAKES["missing ×2"], lambda: grad(0.5)))
     judge.check_values(f"{kind}: dY_hat", grads, grad(), where, variants, seed_first=False)
@@ -182,6 +192,11 @@ def test_numerical_gradient(probe):
                     raise judge.Wrong(f"numerical_gradient for {name} is off by a relative error of {err:.1e} on "
                                       f"{_net_where(c)}: each entry stays at θ − h after its estimate. Put it back "
                                       "(value[idx] = old) before moving to the next entry.", "entry not put back")
+                double = 2.0 * want
+                if np.max(np.abs(got - double) / np.maximum(np.abs(got) + np.abs(double), 1e-8)) < 1e-5:
+                    raise judge.Wrong(f"numerical_gradient for {name} is twice the gradient at every entry on "
+                                      f"{_net_where(c)}: θ + h and θ − h are 2h apart, so the centred difference is "
+                                      "(f(θ + h) − f(θ − h)) / (2h); yours divides by h.", "centred difference over h")
                 raise AssertionError(f"numerical_gradient for {name} is off by a relative error of {err:.1e} "
                                      f"on {_net_where(c)}: use centred differences (f(θ+h) − f(θ−h)) / 2h, h ≈ 1e-5, "
                                      "one entry at a time, and put each entry back.")

@@ -90,6 +90,9 @@ def build():
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     nb.metadata["language_info"] = {"name": "python"}
+    from autograder.tools.example_mistakes import prepare_notebook
+
+    prepare_notebook(nb, "quiz", local=(HELPER.removesuffix(".py"),))  # the note on the local check, as everywhere
     return nb
 
 

@@ -9,7 +9,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from autograder.assignments.common import oracle
+from autograder.assignments.common import mutations, oracle
 from autograder.assignments.common.mistakes import for_network
 from autograder.assignments.common.network import NETWORKS, PARAM_NAMES, identity
 from autograder.assignments.two_layer.recorder import GRADIENT_OF, array_params
@@ -44,7 +44,9 @@ def test_forward_prediction(probe):
         actual.append(judge.as_array(y_hat, "ŷ (the first value forward returns)", ()))
         expected.append(np.float64(oracle.forward(net, case["x"], array_params(case["params"]))[0]))
     judge.check_values("ŷ", actual, expected, [where(c, k) for k, c in enumerate(cases)],
-                       _forward_variants(net, cases, lambda out: np.float64(out[0])))
+                       _forward_variants(net, cases, lambda out: np.float64(out[0])),
+                       search=lambda: mutations.search_forward(
+                           "ŷ", [_mutation_case(net, {**c, "y": 0.0}) for c in cases], "y_hat", actual, expected))
 
 
 def _forward_variants(net, cases, pick):
@@ -69,7 +71,10 @@ def test_forward_cache(probe):
                                         for c in cases] for other in ("x", "z1", "h") if other != key}
         judge.check_values(f"cache[{key!r}]", actual, expected, [where(c, k) for k, c in enumerate(cases)],
                            _forward_variants(net, cases, lambda out, key=key: out[1][key]),
-                           chain=judge.Chain(others=others))
+                           chain=judge.Chain(others=others),
+                           search=None if key == "x" else lambda key=key, actual=actual, expected=expected:
+                           mutations.search_forward(f"cache[{key!r}]", [_mutation_case(net, {**c, "y": 0.0})
+                                                                         for c in cases], key, actual, expected))
 
 
 # --- the four groups of derivatives ---------------------------------------------------------
@@ -81,10 +86,10 @@ def test_gradient_values(probe):
     name = GRADIENT_OF[probe["exercise"]]
     shape = oracle.shapes(net)[name]
     label = f"∂L/∂{name}"
-    actual = [
-        judge.as_array(judge.field(judge.returned(c, "backward"), name, "The dict backward returns"), label, shape)
-        for c in cases
-    ]
+    encoded = [judge.field(judge.returned(c, "backward"), name, "The dict backward returns") for c in cases]
+    if name == "W1":
+        _elementwise_for_outer(net, cases, encoded)
+    actual = [judge.as_array(enc, label, shape) for enc in encoded]
 
     def at(variant=oracle.CORRECT):
         lr = NOTEBOOK_LR[net.name]
@@ -93,13 +98,38 @@ def test_gradient_values(probe):
     variants = [(m.name, m.explanation, lambda m=m: at(m)) for m in for_network(net)]
     right = at()
     judge.check_values(label, actual, right, [where(c, k) for k, c in enumerate(cases)], variants,
-                       chain=lambda: chain_of(name, net, cases, right))  # worked out only for a wrong value
+                       chain=lambda: chain_of(name, net, cases, right),  # worked out only for a wrong value
+                       search=lambda: mutations.explain(label, mutations.search(
+                           [_mutation_case(net, c) for c in cases], name, actual, right))
+                       or mutations.across_calls(label, actual, right))
     for case in cases:
         if case.get("mutated"):
-            raise AssertionError(
+            raise judge.Wrong(
                 f"backward() changed params[{case['mutated'][0]!r}] in place; a backward pass only reads the "
-                "parameters (the update happens later, in update())."
+                "parameters (the update happens later, in update()).", "parameters changed in place"
             )
+
+
+def _elementwise_for_outer(net, cases, encoded) -> None:
+    """∂L/∂W1 returned as a vector whose entries are the right matrix's diagonal, x[i]·dz1[i], at every case:
+    an elementwise product where the outer product belongs (shapes say only that the shape is wrong)."""
+    if net.n_in != net.n_hidden or not all(e.get("kind") == "ndarray" and e.get("shape") == [net.n_in]
+                                           and e.get("dtype") == "float64" for e in encoded):
+        return
+    got = [np.array(e["data"], dtype=np.float64) for e in encoded]
+    right = [np.diag(oracle.gradients(net, c["x"], c["y"], array_params(c["params"]))["W1"]) for c in cases]
+    if all(judge.close(g, r) for g, r in zip(got, right, strict=True)):
+        raise judge.Wrong(f"∂L/∂W1 has shape ({net.n_in},); it must have shape {oracle.shapes(net)['W1']}. Its entries are "
+                          "the diagonal of the right matrix, x[i]·dz1[i], at every point checked: an elementwise product "
+                          "x * dz1 where the outer product np.outer(x, dz1), entry [i, j] = x[i]·dz1[j], belongs.",
+                          "elementwise product where the outer product belongs")
+
+
+def _mutation_case(net, case) -> mutations.Case:
+    kind = {True: "identity", False: "sigmoid"}
+    return mutations.per_sample(case["x"], case["y"], case["params"], kind[net.hidden_activation is identity],
+                                kind[net.output_activation is identity],
+                                "cross-entropy" if net.name == "classification" else "squared error")
 
 
 def chain_of(name, net, cases, right) -> judge.Chain:
@@ -170,9 +200,12 @@ def test_update_returns_new_arrays(probe):
                 raise AssertionError("update() must first return new values computed from params, grads and lr "
                                      "(see the check above); leaving its inputs alone counts once it does.")
         if case.get("mutated"):
-            raise AssertionError(
-                f"update() changed its input {case['mutated'][0]} in place; return new arrays and leave the "
-                "inputs as they were (the caller may still need the old values)."
+            raise judge.Wrong(
+                f"update() changed its input {case['mutated'][0]} in place: after the call, the caller's "
+                "dict holds other values than before it. Look for `new = params` (the same dict) or params.copy() "
+                "(a new dict sharing the same arrays) followed by `new[k] = …` or `new[k] -= …`; return a new dict "
+                "of new arrays, {k: params[k] - lr * grads[k] for k in params}, and leave the inputs as they were.",
+                "inputs changed in place (aliasing)"
             )
 
 
@@ -238,3 +271,7 @@ def test_train_final_parameters(probe):
         expected = [_reference_run(c, net)[1][name] for c in cases]
         judge.check_values(f"the final {name}", actual, expected, [_where_train(c, k) for k, c in enumerate(cases)],
                            _train_variants(cases, net, lambda run, name=name: run[1][name]), seed_first=False)
+    for case in cases:  # right values, written into the caller's own arrays: the same check fails
+        if case.get("mutated"):
+            raise judge.Wrong(mutations.TRAIN_ALIASING.format(case["mutated"][0]), "caller's parameters changed in place")
+

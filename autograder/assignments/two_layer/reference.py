@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.assignments.common import oracle
-from autograder.assignments.common.network import PARAM_NAMES, Network
+from autograder.assignments.common.network import PARAM_NAMES, Network, binary_cross_entropy
 from autograder.assignments.common.oracle import CORRECT, Params, Variant
 from autograder.assignments.common.points import init_params  # noqa: F401  (one initialisation)
 from autograder.assignments.two_layer.recorder import copy_params
@@ -45,7 +45,7 @@ class Reference:
         The epoch loss is the mean over the samples of the loss computed before that
         sample's update. Other `epoch_loss` values reproduce the loop mistakes in
         `LOOP_MISTAKES`, so feedback can name them."""
-        params = copy_params(params)
+        params = initial = copy_params(params)
         losses = np.zeros(epochs)
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
@@ -54,12 +54,15 @@ class Reference:
         net = Reference(self.net, self.variant, lr) if self.variant is not CORRECT else self
         for epoch in range(1 if epoch_loss == "one epoch short" else 0, epochs):
             step_losses, grads = [], None
+            if epoch_loss == "restarts every epoch":
+                params = copy_params(initial)
             for xi, yi in zip(X, y, strict=False):
                 y_hat, cache = net.forward(xi, params)
-                before = oracle.loss(self.net, xi, yi, params)
+                before = (oracle.loss(self.net, xi, yi, params) if epoch_loss != "loss arguments swapped"
+                          else _swapped_loss(self.net, yi, y_hat))
                 grads = net.backward(yi, y_hat, cache, params)
                 if epoch_loss not in ("params not kept", "one update per epoch"):
-                    params = net.update(params, grads, lr)
+                    params = net.update(params, grads, lr / len(X) if epoch_loss == "step divided by n" else lr)
                 step_losses.append(oracle.loss(self.net, xi, yi, params) if epoch_loss == "mean after" else before)
             if epoch_loss == "one update per epoch" and grads is not None:
                 params = net.update(params, grads, lr)
@@ -92,6 +95,23 @@ LOOP_MISTAKES = {
         "update() returns the new parameters; the loop must keep them (params = update(...)), or every "
         "step starts again from the initial ones and the loss never moves.",
     ),
+    "restarts every epoch": (
+        "training restarted every epoch",
+        "Every epoch started again from the initial parameters: the epoch losses are all the first epoch's, and the "
+        "final parameters are those of one epoch. Carry the parameters from one epoch to the next (set them once, "
+        "before the loop over the epochs).",
+    ),
+    "step divided by n": (
+        "each step divided by n",
+        "Each per-sample step was divided by the number of rows n: per-sample gradient descent takes the full step "
+        "θ ← θ − lr·∂L/∂θ of that one sample; the 1/n of the epoch's mean belongs to the reported loss only.",
+    ),
+    "loss arguments swapped": (
+        "loss(ŷ, y) for loss(y, ŷ)",
+        "Your epoch losses are what loss(y_hat, y) gives, the arguments swapped: the loss takes (y, y_hat), and "
+        "cross-entropy is not symmetric (with them swapped it takes the log of a target 0 or 1, which is −∞). The "
+        "parameters are right: only the loss you record is wrong.",
+    ),
     "rows reversed": ("rows in another order", "Visit the rows in order, first to last, in every epoch."),
     "one epoch short": (
         "one epoch short",
@@ -104,6 +124,15 @@ LOOP_MISTAKES = {
         "row, not one step per epoch with the last row's gradient.",
     ),
 }
+
+
+def _swapped_loss(net: Network, y: float, y_hat: float) -> float:
+    """loss(ŷ, y): the notebook's loss with its arguments swapped. The squared error is symmetric; cross-entropy
+    then takes the log of the target (log 0 = −∞ at targets 0 and 1), as the notebook's formula computes it."""
+    if net.loss is not binary_cross_entropy:
+        return float((y - y_hat) ** 2)
+    with np.errstate(all="ignore"):
+        return float(-y_hat * np.log(y) - (1 - y_hat) * np.log(1 - y))
 
 
 def full_data_mse(net: Network, X, y, params: Params) -> float:

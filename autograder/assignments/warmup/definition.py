@@ -60,10 +60,14 @@ def mistake_exprs(activation: str) -> dict[str, dict[str, tuple[str, sp.Expr]]]:
             "sign flip": ("The inner −ŷ gives a minus sign: d/dŷ (y − ŷ)² = −2(y − ŷ), not 2(y − ŷ).",
                           -right["dL_dyhat"]),
             "missing ×2 and sign flip": ("d/dŷ (y − ŷ)² = −2(y − ŷ): both the 2 and the sign are missing.", -half),
+            "the loss instead of its derivative": (
+                "This is the loss (y − ŷ)² itself; ∂L/∂ŷ is its derivative, −2(y − ŷ).", neuron_loss(activation)),
         },
         "dyhat_dz": {},
         "dz_dw": {
             "w instead of x": ("z = w·x + b changes by x for each unit of w: ∂z/∂w = x.", w + 0 * x),
+            "1 instead of x": ("∂z/∂w = 1 is the bias's link; z = w·x + b changes by x for each unit of w: ∂z/∂w = x.",
+                               sp.Integer(1) + 0 * x),
         },
         "dz_db": {
             "bias slope zero": ("z = w·x + b changes by 1 for each unit of b: ∂z/∂b = 1.", sp.Integer(0) * x),
@@ -131,6 +135,53 @@ def by_hand_mistakes() -> dict[str, tuple[str, sp.Expr]]:
             links = [expr if f == factor else right[f] for f in ("dL_dyhat", "dyhat_dz", "dz_dw")]
             out[name] = (explanation, sp.Mul(*links))
     return out
+
+
+# Each link of ∂L/∂w = ∂L/∂ŷ · ∂ŷ/∂z · ∂z/∂w, in s = σ(w·x + b), and what learners write in its place.
+_BY_HAND_CHAIN = {"∂L/∂ŷ": -2 * (y - s), "∂ŷ/∂z": s * (1 - s), "∂z/∂w": x}
+_BY_HAND_ALTERNATIVES = {
+    "∂L/∂ŷ": (("∂L/∂ŷ without the 2", "left out the 2 that the square brings down: ∂L/∂ŷ = −2(y − s)", -(y - s)),
+              ("∂L/∂ŷ sign", "wrote ∂L/∂ŷ with the wrong sign: it is −2(y − s)", 2 * (y - s)),
+              ("the loss for ∂L/∂ŷ", "used the loss (y − s)² itself where its derivative −2(y − s) belongs",
+               (y - s) ** 2)),
+    "∂ŷ/∂z": (("σ' as (1 − s)", "wrote σ' as (1 − s): the factor s of s(1 − s) is missing", 1 - s),
+              ("σ' as s", "wrote σ' as s, the sigmoid itself: the factor (1 − s) of s(1 − s) is missing", s),
+              ("tanh's slope for σ'", "used 1 − s², the slope of tanh, where the sigmoid's s(1 − s) belongs", 1 - s ** 2),
+              ("σ' as s(1 + s)", "wrote σ' as s(1 + s): it is s(1 − s)", s * (1 + s)),
+              ("σ' left out", "left the link σ' = s(1 − s) out", sp.Integer(1))),
+    "∂z/∂w": (("x left out", "left the link ∂z/∂w = x out (1 is the bias's link, not the weight's)", sp.Integer(1)),),
+}
+
+
+def by_hand_search(answer: sp.Expr) -> tuple[str, str] | None:
+    """The chain with one link, or two, replaced by what learners write there (`_BY_HAND_ALTERNATIVES`), when
+    exactly equal to the answer (sympy, in s, x, y): (diagnosis, sentence) saying only what every such chain
+    shares. A quick numeric look at random points first, so sympy only confirms."""
+    from autograder.assignments.common import mutations
+
+    rng = np.random.default_rng(0)
+    points = [(float(rng.uniform(0.05, 0.95)), float(rng.uniform(-3, 3)), float(rng.uniform(-1, 2))) for _ in range(4)]
+    f = sp.lambdify((s, x, y), answer, modules="numpy")
+    try:
+        with np.errstate(all="ignore"):
+            got = np.array([complex(f(*pt)) for pt in points])
+    except Exception:  # an answer that cannot be evaluated matches nothing
+        return None
+    singles = [(link, alt) for link, alts in _BY_HAND_ALTERNATIVES.items() for alt in alts]
+    candidates = [[single] for single in singles]
+    candidates += [[a, b] for i, a in enumerate(singles) for b in singles[i + 1:] if a[0] != b[0]]
+    found: list[tuple] = []
+    for chosen in candidates:
+        if found and len(chosen) > len(found[0]):
+            break  # the simplest programs only
+        links = dict(_BY_HAND_CHAIN)
+        links.update({link: alt[2] for link, alt in chosen})
+        expr = sp.Mul(*links.values())
+        g = sp.lambdify((s, x, y), expr, modules="numpy")
+        want = np.array([complex(g(*pt)) for pt in points])
+        if np.allclose(got, want, rtol=1e-9, atol=1e-12) and sp.cancel(sp.together(answer - expr)) == 0:
+            found.append(tuple(mutations.Change(link, alt[0], alt[1]) for link, alt in chosen))
+    return mutations.explain("dL_dw_by_hand", mutations.Found(tuple(found)))
 
 
 BY_HAND_LINKS = {"∂z/∂w = x": x, "∂ŷ/∂z = s(1 − s)": s * (1 - s), "∂L/∂ŷ = −2(y − s)": -2 * (y - s)}

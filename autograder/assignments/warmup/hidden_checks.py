@@ -7,6 +7,7 @@ with sympy at the probe's inputs, every time.
 import numpy as np
 import pytest
 
+from autograder.assignments.common import mutations
 from autograder.assignments.warmup import definition as warmup
 from autograder.engine import judge
 
@@ -27,11 +28,9 @@ def at(case, what: str) -> np.ndarray:
 def test_chain_link(probe):
     cases, factor = judge.cases(probe), probe["exercise"]
     label = warmup.FACTOR_TEXT[factor]
-    actual = [
-        judge.as_array(judge.field(judge.returned(c, "chain_factors"), factor, "The dict chain_factors returns"),
-                       f"{factor} ({label})", (len(c["x"]),))
-        for c in cases
-    ]
+    encoded = [judge.field(judge.returned(c, "chain_factors"), factor, "The dict chain_factors returns") for c in cases]
+    _length_fixed_to_the_example(f"{factor} ({label})", encoded, cases)
+    actual = [judge.as_array(enc, f"{factor} ({label})", (len(c["x"]),)) for enc, c in zip(encoded, cases, strict=True)]
     mistakes = {}
     for activation in warmup.ACTIVATIONS:
         for name, (explanation, _) in warmup.mistake_exprs(activation)[factor].items():
@@ -42,8 +41,27 @@ def test_chain_link(probe):
                 for c in cases]
 
     variants = [(name, text, lambda name=name: variant(name)) for name, text in mistakes.items()]
-    judge.check_values(f"{factor} ({label})", actual, [at(c, factor) for c in cases],
-                       [where(c, k) for k, c in enumerate(cases)], variants, seed_first=False)
+    for fixed in warmup.ACTIVATIONS:  # one branch taken whatever the argument says
+        variants.append((f"{fixed} branch whatever the activation",
+                         f"Your chain_factors computes the {fixed} neuron's links at every call, also when activation "
+                         "names the other one: check how the activation argument chooses the branch.",
+                         lambda fixed=fixed: [at({**c, "activation": fixed}, factor) for c in cases]))
+    right = [at(c, factor) for c in cases]
+    judge.check_values(f"{factor} ({label})", actual, right, [where(c, k) for k, c in enumerate(cases)], variants,
+                       seed_first=False, search=lambda: mutations.across_calls(factor, actual, right))
+
+
+def _length_fixed_to_the_example(what: str, encoded, cases) -> None:
+    """A link returned with the notebook example's length at a case of another length, at every such case:
+    its length is fixed in the code, not taken from x (np.ones(3) where np.ones_like(x) belongs)."""
+    seed = len(warmup.SEED_CASE["x"])
+    other = [(enc, c) for enc, c in zip(encoded, cases, strict=True) if len(c["x"]) != seed]
+    if other and all(enc.get("kind") == "ndarray" and enc.get("shape") == [seed] for enc, _ in other):
+        n = len(other[0][1]["x"])
+        raise judge.Wrong(f"{what} has shape ({seed},) at a call with {n} samples; it must have shape ({n},). It has "
+                          f"{seed} entries at every call, the number of samples in the notebook's example, whatever the "
+                          "number of samples: its length is fixed in the code, not taken from x (np.ones_like(x), "
+                          "not np.ones(" + str(seed) + ")).", "length fixed to the example's")
 
 
 @pytest.mark.exercise("product")
@@ -90,12 +108,25 @@ def test_step(probe, position, param):
         ascent.append(np.float64(warmup.reference_step(*args, -c["lr"], c["activation"])[position]))
         no_lr.append(np.float64(warmup.reference_step(*args, 1.0, c["activation"])[position]))
     variants = [("gradient ascent", "Subtract the gradient: it points uphill.", lambda: ascent),
+                (f"∂L/∂{param} taken after the other parameter's step",
+                 f"∂L/∂{param} was computed at the other parameter's new value; take both gradients at the old (w, b), "
+                 "then move both.", lambda: [_after_other_step(c, position) for c in cases]),
                 ("learning rate missing", "The step is the gradient times the learning rate.", lambda: no_lr),
                 (f"{param} not updated", f"{param}_new = {param} − lr·∂L/∂{param}: every parameter takes its step.",
                  lambda: [np.float64(c[param]) for c in cases])]
     where_ = [f"step {k + 1} ({c['activation']}, x = {c['x']:.4g}, y = {c['y']:.4g}, w = {c['w']:.4g}, "
               f"b = {c['b']:.4g}, lr = {c['lr']:.4g})" for k, c in enumerate(cases)]
     judge.check_values(f"{param}_new", actual, expected, where_, variants, seed_first=False)
+
+
+def _after_other_step(case, position: int) -> np.float64:
+    """The step with this parameter's gradient taken once the other one has moved (a reordered step)."""
+    x, y, w, b, lr, act = case["x"], case["y"], case["w"], case["b"], case["lr"], case["activation"]
+    if position == 1:
+        w = warmup.reference_step(x, y, w, b, lr, act)[0]
+        return np.float64(warmup.reference_step(x, y, w, b, lr, act)[1])
+    b = warmup.reference_step(x, y, w, b, lr, act)[1]
+    return np.float64(warmup.reference_step(x, y, w, b, lr, act)[0])
 
 
 @pytest.mark.exercise("by_hand")
@@ -116,7 +147,7 @@ def test_formula_is_equivalent(probe):
     for name, (explanation, wrong) in warmup.by_hand_mistakes().items():
         if warmup.equivalent(answer, wrong):
             raise judge.known_mistake(message, name, explanation)
-    found = warmup.by_hand_relation(answer)
+    found = warmup.by_hand_search(answer) or warmup.by_hand_relation(answer)
     if found is not None:
         raise judge.Wrong(f"{message}\n{found[1]}", found[0])
     raise judge.Wrong(message)

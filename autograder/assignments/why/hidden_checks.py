@@ -122,4 +122,4 @@ def test_gradient_norms(probe):
                  lambda: [why.reference_norms(*a, order=2) for a in args_of]),
                 ("norms of ∂L/∂b", "The norms are of the weight gradients ∂L/∂W_l, not of the bias gradients.",
                  lambda: [why.reference_norms(*a, of="b") for a in args_of])]
-    judge.check_values("the per-layer norms ‖∂L/∂W_l‖", actual, expected, where, variants, seed_first=False)
+    judge.check_values("the array of per-layer norms ‖∂L/∂W_l‖", actual, expected, where, variants, seed_first=False)

@@ -80,15 +80,20 @@ def gradients(X, Y, params: dict, variant: Variant = CORRECT, reduce: str = "mea
 
 def train(X, Y, params: dict, lr: float, epochs: int, variant: Variant = CORRECT, reduce: str = "mean",
           loss_after: bool = False, stale: bool = False, keep: bool = True,
-          output_first: bool = False) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+          output_first: bool = False, restart: bool = False,
+          epoch_loss: str = "mean") -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Full-batch gradient descent; losses[e] is the batch loss before epoch e's update. The other
     keywords reproduce mistakes: `keep=False` never keeps the updated parameters; `output_first`
-    updates W2, b2, then computes the hidden layer's gradients at the updated parameters."""
-    params = {k: np.array(params[k], dtype=np.float64) for k in NAMES}
+    updates W2, b2, then computes the hidden layer's gradients at the updated parameters; `restart` starts
+    every epoch again from the initial parameters; `epoch_loss` other than "mean" records a misread loss
+    (`LOSS_SLIPS`)."""
+    params = initial = {k: np.array(params[k], dtype=np.float64) for k in NAMES}
     losses = np.empty(epochs)
     for e in range(epochs):
+        if restart:
+            params = dict(initial)
         g = gradients(X, Y, params, variant, reduce, stale, lr)
-        before = loss(X, Y, params)
+        before = loss(X, Y, params) if epoch_loss == "mean" else LOSS_SLIPS[epoch_loss][2](X, Y, params)
         if output_first:
             params = {**params, "W2": params["W2"] - lr * g["W2"], "b2": params["b2"] - lr * g["b2"]}
             g = gradients(X, Y, params, variant, reduce, stale, lr)
@@ -97,6 +102,26 @@ def train(X, Y, params: dict, lr: float, epochs: int, variant: Variant = CORRECT
             params = {k: params[k] - lr * g[k] for k in NAMES}
         losses[e] = loss(X, Y, params) if loss_after else before
     return losses, params
+
+
+def _pairs_loss(X, Y, params) -> float:
+    Y_hat = forward(X, params)[0]
+    return float(np.mean((np.ravel(Y) - Y_hat) ** 2))  # (n,) − (n, 1): an n × n table of every pair
+
+
+def _square_of_mean(X, Y, params) -> float:
+    Y_hat = forward(X, params)[0]
+    return float(np.mean(np.asarray(Y).reshape(-1, 1) - Y_hat) ** 2)
+
+
+LOSS_SLIPS = {  # how the batch loss is misread: name, sentence, value
+    "pairs": ("(n,) against (n, 1) in the loss",
+              "Y of shape (n,) minus Ŷ of shape (n, 1) broadcasts to an n × n table of every pair of rows, so the "
+              "loss is a mean over n² differences; keep both (n, 1) (Y.reshape(-1, 1), or no ravel).", _pairs_loss),
+    "square of mean": ("the square of the mean error",
+                       "The loss is the mean of the squared errors, mean((Y − Ŷ)²), not the square of the mean "
+                       "error, mean(Y − Ŷ)².", _square_of_mean),
+}
 
 
 def mistakes():

@@ -6,6 +6,7 @@ Expected values are the mean of the sympy oracle's per-sample values at the prob
 
 import pytest
 
+from autograder.assignments.common import mutations
 from autograder.assignments.xor import definition as xor
 from autograder.engine import judge
 
@@ -47,18 +48,27 @@ def test_layer_gradient(probe, position):
     cases = judge.cases(probe)
     name = xor.LAYER_PARAMS[probe["exercise"]][position]
     label = f"∂L/∂{name}"
-    actual = [judge.as_array(judge.field(judge.returned(c, "backward"), name, "The dict backward returns"), label,
-                             xor.SHAPES[name]) for c in cases]
+    encoded = [judge.field(judge.returned(c, "backward"), name, "The dict backward returns") for c in cases]
+    batches = [mutations.batch(c["X"], c["Y"], c["params"], "sigmoid", "sigmoid", "squared error") for c in cases]
+    axis = mutations.wrong_axis(label, batches, name, encoded) if name in ("b1", "b2") else None
+    if axis is not None:
+        raise judge.Wrong(f"{label} has shape {tuple(encoded[0]['shape'])}; it must have shape {xor.SHAPES[name]}.\n"
+                          + axis[1], axis[0])
+    actual = [judge.as_array(enc, label, xor.SHAPES[name]) for enc in encoded]
 
     def at(**kwargs):
         return [xor.gradients(c["X"], c["Y"], xor.arrays(c["params"]), **kwargs)[name] for c in cases]
 
     variants = [(m, text, lambda kw=kw: at(**kw)) for m, text, kw in xor.mistakes()]
-    judge.check_values(label, actual, at(), [where(c, k) for k, c in enumerate(cases)], variants, seed_first=False,
-                       chain=judge.Chain(batch=[len(c["X"]) for c in cases]))
+    right = at()
+    judge.check_values(label, actual, right, [where(c, k) for k, c in enumerate(cases)], variants, seed_first=False,
+                       chain=judge.Chain(batch=[len(c["X"]) for c in cases]),
+                       search=lambda: mutations.explain(label, mutations.search(batches, name, actual, right))
+                       or mutations.across_calls(label, actual, right))
     for case in cases:
         if case.get("mutated"):
-            raise AssertionError(f"backward() changed params[{case['mutated'][0]!r}] in place; it must only read them.")
+            raise judge.Wrong(f"backward() changed params[{case['mutated'][0]!r}] in place; it must only read them.",
+                              "parameters changed in place")
 
 
 def _run(case, **kwargs):
@@ -93,6 +103,12 @@ def test_train(probe, what):
     variants.append(("parameters never kept", "Keep the new parameters (params = ...) or every epoch starts "
                      "again from the initial ones and the loss never moves.", lambda: [pick(_run(c, keep=False))
                                                                                        for c in cases]))
+    for key, (m, text, _) in xor.LOSS_SLIPS.items():
+        variants.append((m, text, lambda key=key: [pick(_run(c, epoch_loss=key)) for c in cases]))
+    variants.append(("training restarted every epoch", "Every epoch started again from the initial parameters "
+                     "(the new ones never reached the next epoch): the losses are all the first epoch's and the final "
+                     "parameters those of one step. Carry the parameters from one epoch to the next (params = …).",
+                     lambda: [pick(_run(c, restart=True)) for c in cases]))
     variants.append(("output layer updated before the hidden gradients",
                      "Compute every gradient of the epoch from the same parameters, then update them all: the hidden "
                      "layer's gradients were computed after W2 and b2 had already moved.",
@@ -100,6 +116,10 @@ def test_train(probe, what):
     variants.append(("gradient ascent", "θ ← θ − lr·∂L/∂θ: subtract the gradient, it points uphill.",
                      lambda: [pick(xor.train(c["X"], c["Y"], xor.arrays(c["params"]), -c["lr"], c["epochs"]))
                               for c in cases]))
-    label = "the losses" if what == "losses" else f"the final {what}"
+    label = "the loss curve" if what == "losses" else f"the final {what}"
     judge.check_values(label, actual, [pick(_run(c)) for c in cases], [_where_run(c, k) for k, c in enumerate(cases)],
                        variants, seed_first=False)
+    for case in cases:  # the right final value, written into the caller's own array: this check fails
+        if what in case.get("mutated", ()):
+            raise judge.Wrong(mutations.TRAIN_ALIASING.format(what), "caller's parameters changed in place")
+

@@ -119,6 +119,8 @@ def record(exercise: str, namespace: dict, standins: dict) -> dict:
             for rows, epochs, lr in TRAIN_RUNS:
                 X, Y = random_batch(rng, rows)
                 c = {"X": X, "Y": Y, "params": random_params(rng), "lr": lr, "epochs": epochs}
-                recorded.append({**plain(c), **call(X.copy(), Y.copy(), _copy(c["params"]), lr, epochs)})
+                result = call(X.copy(), Y.copy(), _copy(c["params"]), lr, epochs, after=(2,))
+                given = result.pop("_after", [None])[0]  # the caller's params after the call: aliasing shows here
+                recorded.append({**plain(c), **result, "mutated": _changed(c["params"], given)})
     probe["cases"] = recorded
     return probe

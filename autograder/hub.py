@@ -138,7 +138,24 @@ def users_python(state: Path) -> Path:
         for shared in ("etc", "share"):  # Jupyter's <prefix>/etc/jupyter (extensions on) and share/jupyter (lab)
             if (Path(sys.prefix) / shared).is_dir() and not (bridge / shared).exists():
                 (bridge / shared).symlink_to(Path(sys.prefix) / shared)
+        _scripts(bridge / "bin", python)
     return python
+
+
+def _scripts(bin_dir: Path, python: Path) -> None:
+    """The course environment's commands (jupyter, nbgrader, pytest, alembic: nbgrader runs it to open a
+    gradebook) for `python`: the same scripts with `python` on their first line."""
+    for script in BIN.iterdir():
+        target = bin_dir / script.name
+        if target.exists() or not script.is_file() or script.is_symlink():
+            continue
+        try:
+            first, rest = script.read_text(encoding="utf-8").split("\n", 1)
+        except (UnicodeDecodeError, ValueError):
+            continue
+        if first.startswith("#!") and "python" in first:
+            target.write_text(f"#!{python}\n{rest}", encoding="utf-8")
+            target.chmod(0o755)
 
 
 def free_port() -> int:
@@ -294,7 +311,10 @@ def remove(state: Path = DEFAULT_STATE) -> list[str]:
     """Delete the accounts this class created (their processes ended first: servers, kernels, terminals
     the hub started as them), their homes with the course directory, and the state folder."""
     _require_root()
-    hub = Hub.load(state)
+    try:
+        hub = Hub.load(state)
+    except FileNotFoundError:
+        raise StepFailed(f"{state} holds no class made by `backprop-course hub` (no private/hub.json)") from None
     for name in hub.created:
         try:
             uid = pwd.getpwnam(name).pw_uid

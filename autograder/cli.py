@@ -207,7 +207,8 @@ def cmd_hub(args) -> int:
     if args.remove:
         _say(f"Removed the accounts {', '.join(hub.remove(Path(args.state))) or '(none)'} and {args.state}")
         return 0
-    return hub.serve(Path(args.state), args.learners, args.prefix, args.password, args.port, say=_say)
+    return hub.serve(Path(args.state), args.learners, args.prefix, args.password, args.port, say=_say,
+                     learner_python=args.learner_python or "")
 
 
 def _generate_into(course_root: Path) -> None:
@@ -338,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     hubp.add_argument("--password", help="one password for every account, this trial only (default: drawn, printed)")
     hubp.add_argument("--port", type=int, default=8000, help="the hub's port on 127.0.0.1 (default 8000)")
     hubp.add_argument("--state", default="/srv/backprop-hub", help="the hub's folder: exchange, role configs, database")
+    hubp.add_argument("--learner-python", help="learners' interpreter (an environment without the grader's package)")
     hubp.add_argument("--remove", action="store_true", help="delete the accounts and state folder made before, and stop")
     for name, fn_help in (("generate", "regenerate release/ and solutions/"), ("verify", "check release/ and solutions/")):
         p = sub.add_parser(name, help=fn_help)

@@ -60,6 +60,7 @@ class Hub:
     hub_port: int = 0
     proxy_api_port: int = 0
     created: list[str] = field(default_factory=list)  # accounts this class created (and `remove` deletes)
+    learner_python: str = ""  # learners' interpreter, when not the course environment's (one without `autograder`)
 
     @property
     def private(self) -> Path:
@@ -92,6 +93,7 @@ class Hub:
         return {"state": str(self.state), "instructor": self.instructor, "learners": self.learners,
                 "password": self.password, "port": self.port, "hub_port": self.hub_port,
                 "proxy_api_port": self.proxy_api_port, "python": str(users_python(self.state)),
+                "learner_python": self.learner_python,
                 "proxy_command": str(proxy if proxy.exists() else shutil.which("configurable-http-proxy") or proxy)}
 
 
@@ -202,7 +204,10 @@ def _role_config(hub: Hub, role: str) -> None:
         {"disabledExtensions": {f"@jupyter/nbgrader:{p}": p not in wanted for p in LAB_PLUGINS}}, indent=1))
     _write(folder / "jupyter_server_config.json", json.dumps(
         {"ServerApp": {"jpserver_extensions": {f"nbgrader.server_extensions.{ext}": plugin in wanted
-                                               for plugin, ext in SERVER_EXTENSIONS.items()}}}, indent=1))
+                                               for plugin, ext in SERVER_EXTENSIONS.items()},
+                       # not a login shell (Jupyter's default): /etc/profile would reset PATH, and `python -m
+                       # pytest` in a terminal would not find the course's Python
+                       "terminado_settings": {"shell_command": ["/bin/bash"]}}}, indent=1))
     lines = ["c = get_config()  # noqa: F821", f"c.CourseDirectory.course_id = {COURSE_ID!r}",
              f"c.Exchange.root = {str(hub.exchange)!r}"]
     if role == "instructor":  # the formgrader works in the course directory, with the course's configuration
@@ -228,7 +233,7 @@ def _course(hub: Hub, repo: Path) -> None:
 
 
 def provision(state: Path = DEFAULT_STATE, learners: int = 3, prefix: str = "bp-", password: str | None = None,
-              port: int = 8000, repo: Path = REPO) -> Hub:
+              port: int = 8000, repo: Path = REPO, learner_python: str = "") -> Hub:
     """The accounts (<prefix>instructor, <prefix>learner1..N), the course directory, the exchange and the
     role configurations: everything the hub needs, recorded for `remove`."""
     _require_root()
@@ -239,7 +244,8 @@ def provision(state: Path = DEFAULT_STATE, learners: int = 3, prefix: str = "bp-
         old = None
     hub = Hub(state=state, instructor=f"{prefix}instructor", learners=[f"{prefix}learner{i}" for i in range(1, learners + 1)],
               password=password or (old.password if old else secrets.token_urlsafe(9)), port=port,
-              hub_port=free_port(), proxy_api_port=free_port(), created=list(old.created) if old else [])
+              hub_port=free_port(), proxy_api_port=free_port(), created=list(old.created) if old else [],
+              learner_python=learner_python)
     state.mkdir(parents=True, exist_ok=True)
     os.chmod(state, 0o755)
     hub.private.mkdir(mode=0o700, exist_ok=True)
@@ -335,9 +341,10 @@ def remove(state: Path = DEFAULT_STATE) -> list[str]:
     return hub.created
 
 
-def serve(state: Path, learners: int, prefix: str, password: str | None, port: int, say=print) -> int:
+def serve(state: Path, learners: int, prefix: str, password: str | None, port: int, say=print,
+          learner_python: str = "") -> int:
     """`backprop-course hub`: provision, start, say how to log in, run until Ctrl-C."""
-    hub = provision(state, learners, prefix, password, port)
+    hub = provision(state, learners, prefix, password, port, learner_python=learner_python)
     proc = start(hub)
     say(f"JupyterHub is up: {hub.url}  (log: {hub.private / 'jupyterhub.log'})\n"
         f"  instructor: {hub.instructor}  (formgrader; course directory {hub.course})\n"
@@ -345,6 +352,9 @@ def serve(state: Path, learners: int, prefix: str, password: str | None, port: i
         f"  password:   {hub.password}  (every account, this trial only)\n"
         f"  exchange:   {hub.exchange}\n"
         f"Ctrl-C stops the hub; `backprop-course hub --remove --state {hub.state}` deletes the accounts.")
+    if not learner_python and os.stat(REPO / "source").st_mode & 0o004 and _reachable_by_all(REPO / "source" / "regression"):
+        say(f"Note: {REPO / 'source'} (the solutions) can be read by every account here; for a class, give "
+            "learners an environment outside this clone (docs/hub.md, 'learners' environment').")
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     try:

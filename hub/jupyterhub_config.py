@@ -29,7 +29,9 @@ c.JupyterHub.bind_url = f"http://{settings.get('ip', '127.0.0.1')}:{settings['po
 c.JupyterHub.hub_port = settings["hub_port"]
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings['proxy_api_port']}"
 c.ConfigurableHTTPProxy.pid_file = str(private / "proxy.pid")
-c.ConfigurableHTTPProxy.command = [settings["proxy_command"]]
+# The Python configurable-http-proxy gives up on a request after tornado's default 20 s: the spawn page's
+# progress stream and the formgrader's autograde of a notebook (one request until it is graded) take longer.
+c.ConfigurableHTTPProxy.command = [settings["proxy_command"], "--proxy-timeout", "900000"]
 c.JupyterHub.db_url = f"sqlite:///{private / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(private / "cookie_secret")
 c.JupyterHub.pid_file = str(private / "jupyterhub.pid")
@@ -60,6 +62,9 @@ def per_role(spawner) -> None:
     """The role's Jupyter configuration: which nbgrader extensions, which course, which exchange."""
     role = "instructor" if spawner.user.name == instructor else "learner"
     spawner.environment["JUPYTER_CONFIG_PATH"] = str(state / "roles" / role)
+    if role == "learner" and settings.get("learner_python"):  # an environment without the grader's package
+        spawner.cmd = [settings["learner_python"], "-m", "jupyterhub.singleuser"]
+        spawner.environment["PATH"] = f"{Path(settings['learner_python']).parent}:/usr/local/bin:/usr/bin:/bin"
 
 
 c.Spawner.pre_spawn_hook = per_role

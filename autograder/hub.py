@@ -94,6 +94,7 @@ class Hub:
                 "password": self.password, "port": self.port, "hub_port": self.hub_port,
                 "proxy_api_port": self.proxy_api_port, "python": str(users_python(self.state)),
                 "learner_python": self.learner_python,
+                "pythonpath": str(self.state / "python" / "overrides") if (self.state / "python" / "overrides").is_dir() else "",
                 "proxy_command": str(proxy if proxy.exists() else shutil.which("configurable-http-proxy") or proxy)}
 
 
@@ -141,7 +142,22 @@ def users_python(state: Path) -> Path:
             if (Path(sys.prefix) / shared).is_dir() and not (bridge / shared).exists():
                 (bridge / shared).symlink_to(Path(sys.prefix) / shared)
         _scripts(bridge / "bin", python)
+    overrides = bridge / "overrides"
+    if platform_version(system) != sys.version.split()[0] and not overrides.exists():
+        # The system's Python is an older patch release: its `re` mishandles the possessive quantifiers of
+        # soupsieve >= 2.6 ("Invalid character" on any selector: nbconvert's HTML export, so feedback
+        # fails). An older soupsieve goes first on its path (PYTHONPATH, set by hub/jupyterhub_config.py).
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(overrides),
+                        *OVERRIDES], check=True, stdout=subprocess.DEVNULL)
     return python
+
+
+OVERRIDES = ("soupsieve<2.6",)
+
+
+def platform_version(python: str) -> str:
+    return subprocess.run([python, "-c", "import platform; print(platform.python_version())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
 
 
 def _scripts(bin_dir: Path, python: Path) -> None:

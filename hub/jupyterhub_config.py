@@ -56,6 +56,8 @@ c.Spawner.environment = {
     "PATH": f"{Path(settings['python']).parent}:/usr/local/bin:/usr/bin:/bin",  # `python -m pytest` in a terminal
     "MPLBACKEND": "Agg",
 }
+if settings.get("pythonpath"):  # packages that must shadow the course environment's (autograder/hub.py: OVERRIDES)
+    c.Spawner.environment["PYTHONPATH"] = settings["pythonpath"]
 
 
 def per_role(spawner) -> None:

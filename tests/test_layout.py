@@ -22,6 +22,7 @@ ONE_IDEA = {
     "engine/staging.py": "what may enter a sandbox beside a notebook",
     "tools/report.py": "the cohort report's one HTML page",
     "tools/cli.py": "the command line's subcommands",
+    "tools/hub.py": "a trial class on JupyterHub: its accounts, folders, Python and config, set up and removed together",
     "instruments/corpus.py": "data: the wrong and correct submissions",
     "instruments/precision.py": "the precision measurements",
     "sandboxed/confine.py": "the BPF program, built in pure Python",

@@ -95,9 +95,11 @@ def _ro_binds() -> list[str]:
         real = str(Path(path).resolve())
         if real in seen or real.startswith(("/usr/", "/etc/")) or not Path(real).is_dir():
             continue
+        inside = any(str(Path(path).parent.resolve()).startswith(done + os.sep) or str(Path(path).parent.resolve()) == done
+                     for done in seen)
         seen.add(real)
         args += _parents(real) + ["--ro-bind", real, real]
-        if path != real:
+        if path != real and not inside:  # a link inside a folder mounted above is there already (backprop-course hub's Python)
             args += ["--symlink", real, path]
     return args
 

@@ -14,6 +14,8 @@
     backprop-course report     the cohort report (HTML + CSV) from the gradebook and stored results
     backprop-course diagnoses  grade the corpus of wrong and correct submissions: how many wrong
                                ones feedback names, and that no correct one is accused
+    backprop-course hub        a class on this machine: JupyterHub, N learner accounts and an
+                               instructor, nbgrader's exchange and formgrader (docs/hub.md)
 """
 
 from __future__ import annotations
@@ -201,6 +203,16 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_hub(args) -> int:
+    from autograder.tools import hub
+
+    if args.remove:
+        _say(f"Removed the accounts {', '.join(hub.remove(Path(args.state))) or '(none)'} and {args.state}")
+        return 0
+    return hub.serve(Path(args.state), args.learners, args.prefix, args.password, args.port, say=_say,
+                     learner_python=args.learner_python or "")
+
+
 def _generate_into(course_root: Path) -> None:
     course = Course(course_root)
     for a in ASSIGNMENTS:
@@ -325,13 +337,21 @@ def main(argv: list[str] | None = None) -> int:
     auto.add_argument("--show-scores", action="store_true", help="print each student's score")
     auto.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                       help="record and judge on this Dask cluster's workers (needs the dask extra)")
+    hubp = sub.add_parser("hub", help="JupyterHub with local learner accounts, for a class on this machine (root)")
+    hubp.add_argument("--learners", type=int, default=3, help="learner accounts <prefix>learner1..N (default 3)")
+    hubp.add_argument("--prefix", default="bp-", help="account name prefix (default bp-: bp-instructor, bp-learner1, ...)")
+    hubp.add_argument("--password", help="one password for every account, this trial only (default: drawn, printed)")
+    hubp.add_argument("--port", type=int, default=8000, help="the hub's port on 127.0.0.1 (default 8000)")
+    hubp.add_argument("--state", default="/srv/backprop-hub", help="the hub's folder: exchange, role configs, database")
+    hubp.add_argument("--learner-python", help="learners' interpreter (an environment without the grader's package)")
+    hubp.add_argument("--remove", action="store_true", help="delete the accounts and state folder made before, and stop")
     for name, fn_help in (("generate", "regenerate release/ and solutions/"), ("verify", "check release/ and solutions/")):
         p = sub.add_parser(name, help=fn_help)
         p.add_argument("--course", default=str(REPO), help="the course directory (default: this repository)")
     args = parser.parse_args(argv)
     handler = {"demo": cmd_demo, "autograde": cmd_autograde, "generate": cmd_generate, "verify": cmd_verify,
                "bench": cmd_bench, "precision": cmd_precision, "diagnoses": cmd_diagnoses,
-               "report": cmd_report}[args.command]
+               "report": cmd_report, "hub": cmd_hub}[args.command]
     try:
         return handler(args)
     except StepFailed as exc:

@@ -98,10 +98,11 @@ def test_the_why_edge_curves_sit_on_each_boundary():
                    "an infinite loss": "diverges", "exactly 10% rises": "oscillates",
                    "just under 10% rises": "converges", "half left after a tenth": "converges",
                    "just over half after a tenth": "slow", "flat": "slow", "a NaN loss": "diverges",
-                   "slow start, 30 epochs": "converges"}
+                   "slow start, 30 epochs": "converges", "a short run, 6 epochs": "converges"}
     # each new edge tells its misreading apart
     assert why.regime(why.edge_curves()["slow start, 30 epochs"], "second loss read for the tenth") == "slow"
     assert why.regime(why.edge_curves()["a NaN loss"], "non-finite losses not read as diverging") != "diverges"
+    assert why.regime(why.edge_curves()["a short run, 6 epochs"], "tenth without max(1, ·)") == "slow"
 
 
 def test_deep_sigmoid_gradients_vanish_and_relu_ones_do_not():

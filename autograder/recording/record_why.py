@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.recording import calls, points
+from autograder.recording import calls, points, why_draws
 from autograder.recording.datasets import DATASETS
-from autograder.recording.points import NETS, init_params
+from autograder.recording.points import init_params
 from autograder.recording.record_layers import plain
 
 
@@ -25,6 +25,7 @@ def edge_curves() -> dict[str, list[float]]:
         "flat": [2.0] * 12,                                                # no rise, half never reached: slow
         "a NaN loss": [3.0, 2.0, float("nan"), 1.0],                      # diverges
         "slow start, 30 epochs": [8.0, 6.0, 5.0] + [3.9 - 0.1 * k for k in range(27)],  # L[3] < 4: converges
+        "a short run, 6 epochs": [8.0, 3.0, 2.5, 2.2, 2.0, 1.9],  # tenth = L[max(1, 0)] = 3 < 4: converges
     }
 
 
@@ -33,7 +34,6 @@ def seed_data():
     return data[:, :2].copy(), data[:, 2].copy()
 
 
-STOP_RUNS = [(1e-3, 5e-4, 300), (2e-3, 1e-3, 200), (1e-3, 1e-9, 40), (5e-2, 1e-3, 100)]  # (lr, tol, max_epochs)
 
 
 def random_deep(rng, depth: int, hidden: str) -> dict:
@@ -58,13 +58,9 @@ FUNCTION = {"regime": "lr_regime", "stopping": "train_until", "gradient_norms": 
 
 
 def regime_curves(curve) -> dict[str, list[float]]:
-    """Hidden curves: real runs on a hidden 5-row data set at learning rates of every regime, then the edges."""
-    rng = points.rng_for("why", "regime")
-    X = points.inputs(rng, NETS['regression'], 5)
-    y = points.targets(rng, NETS['regression'], 5)
-    out = {}
-    for lr, epochs in ((2e-4, 40), (1.5e-3, 60), (1.2e-2, 50), (3e-2, 30), (4e-4, 90)):
-        out[f"hidden data, lr {lr:g}, {epochs} epochs"] = curve(X, y, init_params(), lr, epochs).tolist()
+    """Hidden curves: real runs on a hidden 5-row data set in every regime, built so that each misreading
+    is caught on them at every draw or at none (`why_draws.regime_runs`), then the boundary curves."""
+    out = why_draws.regime_runs()
     out.update(edge_curves())
     return out
 
@@ -82,10 +78,9 @@ def record(exercise: str, namespace: dict, standins: dict) -> dict:
             cases.append({"name": name, "losses": [float(v) if np.isfinite(v) else repr(float(v)) for v in losses],
                           **call(np.array(losses, dtype=np.float64))})
     elif exercise == "stopping":
-        rng = points.rng_for("why", exercise)
-        X, y = points.inputs(rng, NETS['regression'], 5), points.targets(rng, NETS['regression'], 5)
+        X, y, runs = why_draws.stop_runs()  # each misreading stops elsewhere in one
         with calls.replaced(namespace, sgd_epoch=standins["why"].sgd_epoch):  # exact, not the notebook's finite differences
-            for lr, tol, max_epochs in STOP_RUNS:
+            for lr, tol, max_epochs in runs:
                 cases.append({"X": X.tolist(), "y": y.tolist(), "lr": lr, "tol": tol, "max_epochs": max_epochs,
                               **call(X.copy(), y.copy(), init_params(), lr, tol, max_epochs)})
     else:

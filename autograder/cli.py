@@ -14,6 +14,8 @@
     backprop-course report     the cohort report (HTML + CSV) from the gradebook and stored results
     backprop-course diagnoses  grade the corpus of wrong and correct submissions: how many wrong
                                ones feedback names, and that no correct one is accused
+    backprop-course draws      grade the corpus under many course secrets: every entry whose outcome
+                               depends on the draw of hidden points
 """
 
 from __future__ import annotations
@@ -184,6 +186,30 @@ def cmd_diagnoses(args) -> int:
     return 1 if accused else 0
 
 
+def cmd_draws(args) -> int:
+    from autograder import draws, jail
+    from autograder.corpus import ENTRIES
+
+    unknown = sorted(set(args.assignment or []) - set(ASSIGNMENTS))
+    if unknown:
+        print(f"backprop-course draws: no assignment {', '.join(unknown)} (there are: {', '.join(ASSIGNMENTS)})",
+              file=sys.stderr)
+        return 2
+    if args.sandbox:
+        try:
+            jail.check()
+        except jail.SandboxUnavailable as exc:
+            print(f"backprop-course draws: {exc}", file=sys.stderr)
+            return 2
+    entries = [e for e in ENTRIES if not args.assignment or e.assignment in args.assignment]
+    secrets = draws.secrets_for(args.secrets)
+    started = time.monotonic()
+    graded = draws.grade_all(entries, secrets, args.jobs, sandbox=args.sandbox)
+    _say(draws.report(graded, secrets))
+    _say(f"({time.monotonic() - started:.0f} s, {'sandboxed' if args.sandbox else 'recorded in-process'})")
+    return 1 if draws.varying(graded) else 0
+
+
 def cmd_report(args) -> int:
     from autograder import report
 
@@ -310,6 +336,12 @@ def main(argv: list[str] | None = None) -> int:
     diag.add_argument("--show", choices=("unnamed", "all"), default="unnamed",
                       help="print the feedback of the unnamed and wrongly judged ones (default), or of all")
     diag.add_argument("--no-sandbox", action="store_true", help="UNSAFE outside this repository's own corpus")
+    drw = sub.add_parser("draws", help="grade the corpus under many course secrets: what depends on the draw")
+    drw.add_argument("--secrets", "-n", type=int, default=20, help="how many secrets (default 20)")
+    drw.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
+    drw.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
+    drw.add_argument("--sandbox", action="store_true",
+                     help="record every (entry, secret) in the sandbox (slower) instead of in-process")
     auto = sub.add_parser("autograde", help="grade a whole class in parallel, sandboxed, into the gradebook")
     auto.add_argument("assignment")
     auto.add_argument("--course", default=".", help="the course directory (default: the current directory)")
@@ -326,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--course", default=str(REPO), help="the course directory (default: this repository)")
     args = parser.parse_args(argv)
     handler = {"demo": cmd_demo, "autograde": cmd_autograde, "generate": cmd_generate, "verify": cmd_verify,
-               "bench": cmd_bench, "precision": cmd_precision, "diagnoses": cmd_diagnoses,
+               "bench": cmd_bench, "precision": cmd_precision, "diagnoses": cmd_diagnoses, "draws": cmd_draws,
                "report": cmd_report}[args.command]
     try:
         return handler(args)

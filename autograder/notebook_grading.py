@@ -34,7 +34,7 @@ from nbformat import NotebookNode
 
 from autograder import grading, jail, plans
 
-GRADER_VERSION = "5"  # part of every result's key: a new grader regrades everything
+GRADER_VERSION = "6"  # part of every result's key: a new grader regrades everything
 SECRET_FILE = ".backprop-secret"
 
 

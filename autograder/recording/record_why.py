@@ -57,7 +57,7 @@ TITLES = {"regime": "Which learning-rate regime?", "stopping": "Stopping on a to
 FUNCTION = {"regime": "lr_regime", "stopping": "train_until", "gradient_norms": "layer_gradient_norms"}
 
 
-def regime_curves(curve) -> dict[str, list[float]]:
+def regime_curves() -> dict[str, list[float]]:
     """Hidden curves: real runs on a hidden 5-row data set in every regime, built so that each misreading
     is caught on them at every draw or at none (`why_draws.regime_runs`), then the boundary curves."""
     out = why_draws.regime_runs()
@@ -74,7 +74,7 @@ def record(exercise: str, namespace: dict, standins: dict) -> dict:
         return probe
     cases, call = [], calls.Caller(fn, seconds=10.0 if exercise == "stopping" else calls.CALL_SECONDS)
     if exercise == "regime":
-        for name, losses in regime_curves(standins["why"].curve).items():
+        for name, losses in regime_curves().items():
             cases.append({"name": name, "losses": [float(v) if np.isfinite(v) else repr(float(v)) for v in losses],
                           **call(np.array(losses, dtype=np.float64))})
     elif exercise == "stopping":

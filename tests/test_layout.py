@@ -36,7 +36,7 @@ def _modules() -> dict[str, Path]:
             for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts}
 
 
-def _imports(path: Path, name: str) -> set[str]:
+def _imports(path: Path, name: str, modules: dict[str, Path]) -> set[str]:
     """Every autograder module `path` imports, anywhere in it (a function-level import is an import)."""
     found: set[str] = set()
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
@@ -47,14 +47,14 @@ def _imports(path: Path, name: str) -> set[str]:
             base = node.module or ""
             if node.level:
                 base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
-            found.add(base)
-            found.update(f"{base}.{a.name}" for a in node.names)
+            for a in node.names:  # a submodule, else a name the module `base` itself defines
+                found.add(f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base)
     return {m for m in found if m.startswith("autograder")}
 
 
 def _graph() -> dict[str, set[str]]:
     modules = _modules()
-    return {name: {m for m in _imports(path, name) if m in modules and m != name} for name, path in modules.items()}
+    return {name: {m for m in _imports(path, name, modules) if m in modules and m != name} for name, path in modules.items()}
 
 
 def test_the_package_is_folders_by_role():

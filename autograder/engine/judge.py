@@ -64,6 +64,9 @@ def values(enc: dict, function: str, names: str, n: int = 2) -> list[dict]:
 
 def losses(enc: dict, what: str, length: int) -> np.ndarray:
     """A float64 array of `length` losses; a plain list of floats is a fair way to collect them too."""
+    if enc["kind"] in ("list", "tuple") and "length" in enc:
+        raise AssertionError(f"{what}: a {enc['kind']} of {enc['length']} entries is more than the grader records; "
+                             f"expected {length}.")
     if enc["kind"] == "list" and all(i["kind"] == "scalar" for i in enc["items"]):
         enc = {"kind": "ndarray", "dtype": "float64", "shape": [len(enc["items"])],
                "data": [i["value"] for i in enc["items"]]}

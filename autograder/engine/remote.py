@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograder.engine import wire
+from autograder.sandboxed import calls as guarded
 from autograder.sandboxed import values
 
 GRACE_SECONDS = 1.5  # past a call's own limit (which the host enforces), before the grader stops waiting
@@ -256,9 +257,11 @@ def checked_record(reply: dict) -> dict:
 MALFORMED = {"kind": "other", "type": "value the grader cannot read"}
 
 
-def encoded(v: Any, depth: int = 0) -> dict:
+def encoded(v: Any, depth: int = 0, budget: list[int] | None = None) -> dict:
     """A learner value as `calls.encode` describes it, checked: right kinds, right types, bounded
-    sizes and depth (the judge builds arrays from these)."""
+    sizes and depth (the judge builds arrays from these); at most `calls.MAX_ENCODED_ITEMS` entries
+    in all, as `encode` sends (`budget`: the entries left)."""
+    budget = [guarded.MAX_ENCODED_ITEMS] if budget is None else budget
     if depth > 6 or not isinstance(v, dict):
         return MALFORMED
     kind = v.get("kind")
@@ -278,11 +281,21 @@ def encoded(v: Any, depth: int = 0) -> dict:
             return {"kind": "ndarray", "dtype": str(v.get("dtype"))[:40], "shape": shape, "data": None}
         if not isinstance(data, list) or len(data) != min(math.prod(shape), 10_000) or not all(map(_number, data)):
             return MALFORMED
+        if len(data) > budget[0]:
+            return MALFORMED
+        budget[0] -= len(data)
         return {"kind": "ndarray", "dtype": str(v.get("dtype"))[:40], "shape": shape, "data": data}
     if kind in ("list", "tuple") and isinstance(v.get("items"), list):
-        return {"kind": kind, "items": [encoded(i, depth + 1) for i in v["items"][:100]]}
+        items = v["items"][: max(budget[0], 0)]
+        budget[0] -= len(items)
+        out = {"kind": kind, "items": [encoded(i, depth + 1, budget) for i in items]}
+        if type(v.get("length")) is int and v["length"] > len(items):
+            out["length"] = v["length"]
+        return out
     if kind == "dict" and isinstance(v.get("items"), dict):
-        return {"kind": "dict", "items": {str(k)[:100]: encoded(i, depth + 1) for k, i in list(v["items"].items())[:50]}}
+        entries = list(v["items"].items())[: min(50, max(budget[0], 0))]
+        budget[0] -= len(entries)
+        return {"kind": "dict", "items": {str(k)[:100]: encoded(i, depth + 1, budget) for k, i in entries}}
     return MALFORMED
 
 

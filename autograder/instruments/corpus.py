@@ -401,4 +401,18 @@ QUIZ = (
     _bad(Q, "E07 with the bank's numbers", change_answer("E07", lambda v: "0.32")),
 )
 
-ENTRIES: tuple[Entry, ...] = WARMUP + REGRESSION + CLASSIFICATION + XOR + LAYERS + WHY + SOFTMAX + QUIZ
+# Added after the draws were made independent of the course secret (`instruments/draws.py`): each is
+# caught, or kept full, only by a hidden run that every draw now has. Appended, so that the entries above
+# keep their student ids (and the quiz its numbers).
+WHY_DRAWS = (
+    _ok(Y_, "stopping returns a plain list", replace("train_until", "return len(losses), np.array(losses)",
+                                                     "return len(losses), [float(v) for v in losses]")),
+    _ok(Y_, "regime with the share of rises", replace("lr_regime", "np.sum(np.diff(L) > 0) >= 0.1 * (len(L) - 1)",
+                                                      "np.mean(np.diff(L) > 0) >= 0.1")),
+    _bad(Y_, "tenth without max(1, ·)", replace("lr_regime", "L[max(1, len(L) // 10)]", "L[len(L) // 10]")),
+    _bad(Y_, "runs one epoch past the rule", replace("train_until", "(epoch >= 2 and abs(losses[-1] - losses[-2]) < tol)",
+                                                     "(epoch >= 3 and abs(losses[-2] - losses[-3]) < tol)")),
+    _bad(Y_, "loop one short of max_epochs", replace("train_until", "range(1, max_epochs + 1)", "range(1, max_epochs)")),
+)
+
+ENTRIES: tuple[Entry, ...] = WARMUP + REGRESSION + CLASSIFICATION + XOR + LAYERS + WHY + SOFTMAX + QUIZ + WHY_DRAWS

@@ -78,8 +78,16 @@ def _time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def encode(value: Any, depth: int = 0) -> dict:
-    """A JSON-safe description of a learner's return value."""
+MAX_ENCODED_ITEMS = 20_000
+"""Entries one encoded value may hold in all (list and tuple items, dict entries, array elements): a
+cap on the total, not per list, so a fair answer (a list of 300 losses) crosses whole, while a hostile
+one (lists nested in lists, a million arrays) costs at most this much to encode, send and check."""
+
+
+def encode(value: Any, depth: int = 0, budget: list[int] | None = None) -> dict:
+    """A JSON-safe description of a learner's return value, at most MAX_ENCODED_ITEMS entries in all
+    (`budget`: the entries left, shared by the whole value). A list cut short says its length."""
+    budget = [MAX_ENCODED_ITEMS] if budget is None else budget
     if depth > 4:
         return {"kind": "other", "type": "deeply nested value"}
     if value is None:
@@ -93,17 +101,32 @@ def encode(value: Any, depth: int = 0) -> dict:
     if type(value) is np.ndarray:
         if value.dtype.kind not in "fiu":
             return {"kind": "ndarray", "dtype": str(value.dtype), "shape": list(value.shape), "data": None}
+        kept = min(value.size, 10_000)
+        if kept > budget[0]:
+            return {"kind": "other", "type": "value too large to record"}
+        budget[0] -= kept
         data = np.asarray(value, dtype=np.float64)
         return {
             "kind": "ndarray",
             "dtype": str(value.dtype),
             "shape": list(value.shape),
-            "data": [_float(v) for v in data.reshape(-1)[:10_000]],
+            "data": [_float(v) for v in data.reshape(-1)[:kept]],
         }
     if type(value) in (list, tuple):
-        return {"kind": type(value).__name__, "items": [encode(v, depth + 1) for v in value[:100]]}
+        items = []
+        for v in value[: budget[0]]:
+            if budget[0] <= 0:
+                break
+            budget[0] -= 1
+            items.append(encode(v, depth + 1, budget))
+        out = {"kind": type(value).__name__, "items": items}
+        if len(items) < len(value):
+            out["length"] = len(value)
+        return out
     if type(value) is dict:
-        return {"kind": "dict", "items": {str(k): encode(v, depth + 1) for k, v in list(value.items())[:50]}}
+        entries = list(value.items())[: min(50, max(budget[0], 0))]
+        budget[0] -= len(entries)
+        return {"kind": "dict", "items": {str(k): encode(v, depth + 1, budget) for k, v in entries}}
     return {"kind": "other", "type": type(value).__name__}
 
 

@@ -1,6 +1,6 @@
 """`backprop-course`: the course's command line.
 
-    backprop-course demo       release the seven assignments, grade the bundled sample
+    backprop-course demo       release the eight assignments, grade the bundled sample
                                submissions through nbgrader (SQLite gradebook), print grades
     backprop-course generate   regenerate release/ and solutions/ from source/
     backprop-course verify     fail if release/ or solutions/ differ from what nbgrader
@@ -16,6 +16,8 @@
                                ones feedback names, and that no correct one is accused
     backprop-course hub        a class on this machine: JupyterHub, N learner accounts and an
                                instructor, nbgrader's exchange and formgrader (docs/hub.md)
+    backprop-course draws      grade the corpus under many course secrets: every entry whose outcome
+                               depends on the draw of hidden points
 """
 
 from __future__ import annotations
@@ -188,6 +190,31 @@ def cmd_diagnoses(args) -> int:
     return 1 if accused else 0
 
 
+def cmd_draws(args) -> int:
+    from autograder.engine import jail
+    from autograder.instruments import draws
+    from autograder.instruments.corpus import ENTRIES
+
+    unknown = sorted(set(args.assignment or []) - set(ASSIGNMENTS))
+    if unknown:
+        print(f"backprop-course draws: no assignment {', '.join(unknown)} (there are: {', '.join(ASSIGNMENTS)})",
+              file=sys.stderr)
+        return 2
+    if args.sandbox:
+        try:
+            jail.check()
+        except jail.SandboxUnavailable as exc:
+            print(f"backprop-course draws: {exc}", file=sys.stderr)
+            return 2
+    entries = [e for e in ENTRIES if not args.assignment or e.assignment in args.assignment]
+    secrets = draws.secrets_for(args.secrets)
+    started = time.monotonic()
+    graded = draws.grade_all(entries, secrets, args.jobs, sandbox=args.sandbox)
+    _say(draws.report(graded, secrets))
+    _say(f"({time.monotonic() - started:.0f} s, {'sandboxed' if args.sandbox else 'recorded in-process'})")
+    return 1 if draws.varying(graded) else 0
+
+
 def cmd_report(args) -> int:
     from autograder.tools import report
 
@@ -326,6 +353,12 @@ def main(argv: list[str] | None = None) -> int:
     diag.add_argument("--show", choices=("unnamed", "all"), default="unnamed",
                       help="print the feedback of the unnamed and wrongly judged ones (default), or of all")
     diag.add_argument("--no-sandbox", action="store_true", help="UNSAFE outside this repository's own corpus")
+    drw = sub.add_parser("draws", help="grade the corpus under many course secrets: what depends on the draw")
+    drw.add_argument("--secrets", "-n", type=int, default=20, help="how many secrets (default 20)")
+    drw.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
+    drw.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
+    drw.add_argument("--sandbox", action="store_true",
+                     help="record every (entry, secret) in the sandbox (slower) instead of in-process")
     auto = sub.add_parser("autograde", help="grade a whole class in parallel, sandboxed, into the gradebook")
     auto.add_argument("assignment")
     auto.add_argument("--course", default=".", help="the course directory (default: the current directory)")
@@ -351,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler = {"demo": cmd_demo, "autograde": cmd_autograde, "generate": cmd_generate, "verify": cmd_verify,
                "bench": cmd_bench, "precision": cmd_precision, "diagnoses": cmd_diagnoses,
-               "report": cmd_report, "hub": cmd_hub}[args.command]
+               "draws": cmd_draws, "report": cmd_report, "hub": cmd_hub}[args.command]
     try:
         return handler(args)
     except StepFailed as exc:

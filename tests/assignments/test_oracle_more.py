@@ -7,6 +7,8 @@ import sympy as sp
 from autograder.assignments.layers import definition as layers
 from autograder.assignments.warmup import definition as warmup
 from autograder.assignments.why import definition as why
+from autograder.assignments.why import draws as why_draws
+from autograder.assignments.why import recorder as why_recorder
 from autograder.assignments.xor import definition as xor
 
 
@@ -82,7 +84,7 @@ def test_xor_batch_gradient_equals_sympy_on_the_batch_loss():
 
 
 def test_stopping_rule_reproduces_the_seed_epochs():
-    X, y = why.seed_data()
+    X, y = why_recorder.seed_data()
     epoch, losses = why.train_until(X, y, why.init_params(), 1e-3, 1e-3, 1000)
     assert epoch == 55 and losses.shape == (55,)
     np.testing.assert_allclose(losses[-1], 0.365285, rtol=2e-6)
@@ -92,7 +94,7 @@ def test_stopping_rule_reproduces_the_seed_epochs():
 
 
 def test_learning_rate_regimes_of_the_seed_data():
-    X, y = why.seed_data()
+    X, y = why_recorder.seed_data()
     curves = {lr: why.curve(X, y, why.init_params(), lr, 75) for lr in (1e-4, 1e-3, 1e-2, 1.5e-2)}
     assert {lr: why.regime(c) for lr, c in curves.items()} == {
         1e-4: "slow", 1e-3: "converges", 1e-2: "oscillates", 1.5e-2: "diverges"}
@@ -100,22 +102,23 @@ def test_learning_rate_regimes_of_the_seed_data():
 
 
 def test_the_why_edge_curves_sit_on_each_boundary():
-    got = {name: why.regime(c) for name, c in why.edge_curves().items()}
+    got = {name: why.regime(c) for name, c in why_draws.edge_curves().items()}
     assert got == {"last equals first": "oscillates", "last just above first": "diverges",
                    "an infinite loss": "diverges", "exactly 10% rises": "oscillates",
                    "just under 10% rises": "converges", "half left after a tenth": "converges",
                    "just over half after a tenth": "slow", "flat": "slow", "a NaN loss": "diverges",
-                   "slow start, 30 epochs": "converges"}
+                   "slow start, 30 epochs": "converges", "a short run, 6 epochs": "converges"}
     # each new edge tells its misreading apart
-    assert why.regime(why.edge_curves()["slow start, 30 epochs"], "second loss read for the tenth") == "slow"
-    assert why.regime(why.edge_curves()["a NaN loss"], "non-finite losses not read as diverging") != "diverges"
+    assert why.regime(why_draws.edge_curves()["slow start, 30 epochs"], "second loss read for the tenth") == "slow"
+    assert why.regime(why_draws.edge_curves()["a NaN loss"], "non-finite losses not read as diverging") != "diverges"
+    assert why.regime(why_draws.edge_curves()["a short run, 6 epochs"], "tenth without max(1, ·)") == "slow"
 
 
 @pytest.mark.slow
 def test_deep_sigmoid_gradients_vanish_and_relu_ones_do_not():
     norms = {}
     for hidden in ("sigmoid", "relu"):
-        net = why.random_deep(np.random.default_rng(3), 8, hidden)
+        net = why_recorder.random_deep(np.random.default_rng(3), 8, hidden)
         norms[hidden] = why.reference_norms(net["X"], net["Y"], net["params"], net["activations"])
     assert norms["sigmoid"][0] / norms["sigmoid"][-1] < 1e-3 < norms["relu"][0] / norms["relu"][-1]
 

@@ -14,15 +14,6 @@ from autograder.assignments.common.network import REGRESSION
 from autograder.assignments.common.points import init_params  # noqa: F401
 from autograder.assignments.layers import definition as layers
 from autograder.assignments.two_layer.reference import Reference
-from autograder.assignments.why.recorder import (  # noqa: F401  (shared with the recorder)
-    FUNCTION,
-    STOP_RUNS,
-    TITLES,
-    edge_curves,
-    random_deep,
-    regime_curves,
-    seed_data,
-)
 
 REGIMES = ("slow", "converges", "oscillates", "diverges")
 
@@ -44,6 +35,8 @@ def regime(losses, misreading: str | None = None) -> str:
     oscillating = rises > 0.1 * (len(L) - 1) if misreading == "more than 10% (not at least)" else rises >= 0.1 * (
         len(L) - 1)
     k = 1 if misreading == "second loss read for the tenth" else max(1, len(L) // 10)
+    if misreading == "tenth without max(1, ·)":
+        k = len(L) // 10
     slow = L[k] >= 0.5 * L[0] if misreading == "exactly half counted as slow" else L[k] > 0.5 * L[0]
     if misreading == "oscillation checked before divergence" and finite and oscillating:
         return "oscillates"
@@ -63,6 +56,8 @@ MISREADINGS = {
                                                "value compares to (every comparison with NaN is False).",
     "second loss read for the tenth": "Slow looks at the loss after the first tenth of the epochs, L[max(1, T // 10)]; "
                                       "L[1] is that only for runs shorter than 20 epochs.",
+    "tenth without max(1, ·)": "Slow looks at L[max(1, T // 10)]: for a run shorter than 10 epochs T // 10 is 0, "
+                               "and L[0] is always above half of itself; the rule reads L[1] there.",
 }
 
 

@@ -59,9 +59,17 @@ def _stop(case):
     return int(float(epoch_enc["value"])), losses_enc
 
 
+_EXPECTED: dict = {}  # both stopping checks, and every misreading tried, train the same runs: once each
+
+
 def _expected(case, misreading=None):
-    return why.train_until(np.array(case["X"]), np.array(case["y"]), why.init_params(), case["lr"], case["tol"],
-                           case["max_epochs"], misreading=misreading)
+    key = (repr((case["X"], case["y"])), case["lr"], case["tol"], case["max_epochs"], misreading)
+    if key not in _EXPECTED:
+        if len(_EXPECTED) > 64:  # one notebook's runs at most: a worker judging thousands keeps no more
+            _EXPECTED.clear()
+        _EXPECTED[key] = why.train_until(np.array(case["X"]), np.array(case["y"]), why.init_params(), case["lr"],
+                                         case["tol"], case["max_epochs"], misreading=misreading)
+    return _EXPECTED[key]
 
 
 def _where(case, k):

@@ -8,25 +8,10 @@ import numpy as np
 
 from autograder.assignments.common import points
 from autograder.assignments.common.datasets import DATASETS
-from autograder.assignments.common.points import NETS, init_params
+from autograder.assignments.common.points import init_params
 from autograder.assignments.layers.recorder import plain
+from autograder.assignments.why import draws as why_draws
 from autograder.engine import calls
-
-
-def edge_curves() -> dict[str, list[float]]:
-    """Curves on the rules' boundaries, where a near-miss reading of the definition goes wrong."""
-    return {
-        "last equals first": [5.0, 4.0, 6.0, 5.0],                        # not above: 2 rises of 3 → oscillates
-        "last just above first": [5.0, 1.0, 1.0, 5.000001],              # diverges
-        "an infinite loss": [3.0, 2.0, np.inf, 1.0],                      # diverges
-        "exactly 10% rises": [10.0, 4.0, 3.9, 3.95] + [3.8 - 0.1 * k for k in range(7)],      # 1 rise in 10 steps
-        "just under 10% rises": [10.0, 4.0, 3.9, 3.95] + [3.8 - 0.1 * k for k in range(8)],   # 1 in 11: converges
-        "half left after a tenth": [8.0, 4.0] + [3.9 - 0.1 * k for k in range(8)],       # L[1] = 4 = half: converges
-        "just over half after a tenth": [8.0, 4.01] + [3.9 - 0.1 * k for k in range(8)],  # slow
-        "flat": [2.0] * 12,                                                # no rise, half never reached: slow
-        "a NaN loss": [3.0, 2.0, float("nan"), 1.0],                      # diverges
-        "slow start, 30 epochs": [8.0, 6.0, 5.0] + [3.9 - 0.1 * k for k in range(27)],  # L[3] < 4: converges
-    }
 
 
 def seed_data():
@@ -34,7 +19,6 @@ def seed_data():
     return data[:, :2].copy(), data[:, 2].copy()
 
 
-STOP_RUNS = [(1e-3, 5e-4, 300), (2e-3, 1e-3, 200), (1e-3, 1e-9, 40), (5e-2, 1e-3, 100)]  # (lr, tol, max_epochs)
 
 
 def random_deep(rng, depth: int, hidden: str) -> dict:
@@ -58,15 +42,11 @@ TITLES = {"regime": "Which learning-rate regime?", "stopping": "Stopping on a to
 FUNCTION = {"regime": "lr_regime", "stopping": "train_until", "gradient_norms": "layer_gradient_norms"}
 
 
-def regime_curves(curve) -> dict[str, list[float]]:
-    """Hidden curves: real runs on a hidden 5-row data set at learning rates of every regime, then the edges."""
-    rng = points.rng_for("why", "regime")
-    X = points.inputs(rng, NETS['regression'], 5)
-    y = points.targets(rng, NETS['regression'], 5)
-    out = {}
-    for lr, epochs in ((2e-4, 40), (1.5e-3, 60), (1.2e-2, 50), (3e-2, 30), (4e-4, 90)):
-        out[f"hidden data, lr {lr:g}, {epochs} epochs"] = curve(X, y, init_params(), lr, epochs).tolist()
-    out.update(edge_curves())
+def regime_curves() -> dict[str, list[float]]:
+    """Hidden curves: real runs on a hidden 5-row data set in every regime, built so that each misreading
+    is caught on them at every draw or at none (`why_draws.regime_runs`), then the boundary curves."""
+    out = why_draws.regime_runs()
+    out.update(why_draws.edge_curves())
     return out
 
 
@@ -79,14 +59,13 @@ def record(exercise: str, namespace: dict, standins: dict) -> dict:
         return probe
     cases, call = [], calls.Caller(fn, seconds=10.0 if exercise == "stopping" else calls.CALL_SECONDS)
     if exercise == "regime":
-        for name, losses in regime_curves(standins["why"].curve).items():
+        for name, losses in regime_curves().items():
             cases.append({"name": name, "losses": [float(v) if np.isfinite(v) else repr(float(v)) for v in losses],
                           **call(np.array(losses, dtype=np.float64))})
     elif exercise == "stopping":
-        rng = points.rng_for("why", exercise)
-        X, y = points.inputs(rng, NETS['regression'], 5), points.targets(rng, NETS['regression'], 5)
+        X, y, runs = why_draws.stop_runs()  # each misreading stops elsewhere in one
         with calls.replaced(namespace, sgd_epoch=standins["why"].sgd_epoch):  # exact, not the notebook's finite differences
-            for lr, tol, max_epochs in STOP_RUNS:
+            for lr, tol, max_epochs in runs:
                 cases.append({"X": X.tolist(), "y": y.tolist(), "lr": lr, "tol": tol, "max_epochs": max_epochs,
                               **call(X.copy(), y.copy(), init_params(), lr, tol, max_epochs)})
     else:

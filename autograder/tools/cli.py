@@ -247,6 +247,14 @@ def _generate_into(course_root: Path) -> None:
         course.generate_solution(a)
 
 
+def _readable(path: Path) -> bool:
+    try:
+        nbformat.read(path, as_version=4)
+        return True
+    except Exception:  # noqa: BLE001  (any unreadable notebook: nbgrader's own step reports it)
+        return False
+
+
 def cmd_generate(args) -> int:
     root = Path(args.course).resolve()
     if not (root / "source").is_dir():
@@ -254,8 +262,9 @@ def cmd_generate(args) -> int:
     quiz.write(root)  # the quiz is generated from the interview-question banks
     for a in ASSIGNMENTS:  # every assignment folder ships the same local check runner
         shutil.copy(LEARNER_TESTS, root / "source" / a / "test_notebook.py")
-    example_mistakes.write(root, ASSIGNMENTS)  # what each known mistake gives at the public example
-    _generate_into(root)
+    readable = [a for a in ASSIGNMENTS if _readable(root / "source" / a / f"{a}.ipynb")]
+    example_mistakes.write(root, readable)  # what each known mistake gives at the public example
+    _generate_into(root)  # nbgrader names a notebook it cannot read, and that is the error said
     (root / "gradebook.db").unlink(missing_ok=True)
     _say(f"Regenerated release/ and solutions/ in {root}")
     return 0

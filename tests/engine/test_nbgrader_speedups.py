@@ -270,8 +270,9 @@ def _tampered(release: Path) -> list:
 
 @pytest.mark.slow
 def test_overwrite_cells_once_repairs_and_reports_as_nbgrader_does(tmp_path):
-    """OverwriteCellsOnce (one read of the master cells) gives nbgrader's OverwriteCells' notebook and
-    warnings on every kind of tampering, with a real gradebook made by nbgrader generate_assignment."""
+    """OverwriteCellsOnce (one read of the master cells) gives nbgrader's OverwriteCells' notebook on every
+    kind of tampering, and its warnings less the false alarms, with a real gradebook made by nbgrader
+    generate_assignment."""
     import copy
     import logging
 
@@ -303,8 +304,11 @@ def test_overwrite_cells_once_repairs_and_reports_as_nbgrader_does(tmp_path):
             done.append(out)
             said.append(records)
         assert done[0] == done[1], what
-        assert said[0] == said[1], what
-        assert said[0] or what == "untouched", what  # each tampering is reported
+        # the same warnings, but for nbgrader's false alarm on test cells that are exactly the release
+        # (its checksum includes the hidden tests the learner's copy never had): ours names only edits
+        assert set(said[1]) <= set(said[0]), what
+        assert said[0] or what == "untouched", what
+        assert bool(said[1]) == (what != "untouched"), (what, said[1])  # each tampering is reported, nothing else
         assert isinstance(done[0], str) == (what == "an unknown cell"), (what, done[0])  # nbgrader 0.9's KeyError
     # its reads: the notebook, its source cells, its cells, its grade cells whole; not one per grade cell
     import nbformat

@@ -7,7 +7,8 @@ import pytest
 import sympy as sp
 
 from autograder.assignments.common import oracle
-from autograder.assignments.common.network import CLASSIFICATION, Sigmoid, Softplus, binary_cross_entropy, residual, squared_error
+from autograder.assignments.common.activations import Sigmoid, Softplus, binary_cross_entropy, residual, squared_error
+from autograder.assignments.common.network import CLASSIFICATION
 from autograder.assignments.layers import definition as layers
 from autograder.assignments.warmup import definition as warmup
 from autograder.engine import judge

@@ -14,7 +14,8 @@ from functools import cache
 
 import sympy as sp
 
-from autograder.assignments.common.network import Network, Sigmoid, Symbols, binary_cross_entropy, squared_error
+from autograder.assignments.common.activations import Sigmoid, binary_cross_entropy, squared_error
+from autograder.assignments.common.network import Network, Symbols
 from autograder.assignments.common.oracle import diff_params, gradient_exprs
 
 Derivation = Callable[[Network, Symbols], "dict[str, sp.Matrix] | None"]

@@ -16,77 +16,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from autograder.assignments.common.activations import Sigmoid, binary_cross_entropy, identity, squared_error
+
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
-
-
-class Sigmoid(sp.Function):
-    """σ(z) = 1 / (1 + e^(−z)). Its local derivative is written out as σ(z)(1 − σ(z)):
-    that factor is the link of the chain rule learners must get right, and subclasses
-    replace it to derive the wrong variants (see `mistakes.py`).
-
-    The oracle writes 1 − σ(z) as σ(−z), the same number: float64 keeps all its digits where
-    the unit saturates (1 − σ(20) computed by subtraction keeps only 8 of them)."""
-
-    @classmethod
-    def local_derivative(cls, z: sp.Expr) -> sp.Expr:
-        return cls(z) * cls(-z)
-
-    def fdiff(self, argindex: int = 1) -> sp.Expr:
-        return self.local_derivative(self.args[0])
-
-    def _eval_rewrite_as_exp(self, z, **kwargs) -> sp.Expr:
-        return 1 / (1 + sp.exp(-z))
-
-
-class Softplus(sp.Function):
-    """softplus(z) = log(1 + e^z) = −log σ(−z): how cross-entropy reads in the output's z.
-    Its derivative is σ(z), so sympy's chain rule through it ends in σ(z) − y, with no 1 − ŷ
-    to divide by."""
-
-    def fdiff(self, argindex: int = 1) -> sp.Expr:
-        return Sigmoid(self.args[0])
-
-    def _eval_rewrite_as_exp(self, z, **kwargs) -> sp.Expr:
-        return sp.log(1 + sp.exp(z))
-
-
-def identity(z: sp.Expr) -> sp.Expr:
-    """Linear activation: a = z, local derivative 1."""
-    return z
-
-
-def residual(y: sp.Expr, y_hat: sp.Expr) -> sp.Expr:
-    """y − ŷ. When ŷ = σ(z) it is written y·σ(−z) − (1 − y)·σ(z): the same number, which float64
-    gets to the last digit for targets 0 and 1 however saturated the unit (1 − σ(30) by
-    subtraction keeps 3 digits)."""
-    if type(y_hat) is Sigmoid:
-        z = y_hat.args[0]
-        return y * Sigmoid(-z) - (1 - y) * Sigmoid(z)
-    return y - y_hat
-
-
-def at_prediction(expr: sp.Expr, y: sp.Expr, y_hat: sp.Symbol, prediction: sp.Expr) -> sp.Expr:
-    """An expression of y − ŷ (such as ∂L/∂ŷ of the squared error) at ŷ = prediction, with
-    y − ŷ written as `residual(y, prediction)`."""
-    r = sp.Dummy("r")
-    return expr.subs(y_hat, y - r).subs(r, residual(y, prediction))
-
-
-def squared_error(y: sp.Expr, y_hat: sp.Expr) -> sp.Expr:
-    """L = (y − ŷ)², the regression loss of the course (no ½ in front)."""
-    return residual(y, y_hat) ** 2
-
-
-def binary_cross_entropy(y: sp.Expr, y_hat: sp.Expr) -> sp.Expr:
-    """L = −y·log ŷ − (1 − y)·log(1 − ŷ).
-
-    When ŷ = σ(z) (the correct sigmoid, not a mistake's variant) the same loss is written in z,
-    y·softplus(−z) + (1 − y)·softplus(z): its slope is then σ(z) − y computed without
-    cancellation, as the chain rule simplifies it on paper, and no log of a rounded 0 appears."""
-    if type(y_hat) is Sigmoid:
-        z = y_hat.args[0]
-        return y * Softplus(-z) + (1 - y) * Softplus(z)
-    return -y * sp.log(y_hat) - (1 - y) * sp.log(1 - y_hat)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from typing import Protocol
 import numpy as np
 import sympy as sp
 
-from autograder.assignments.common.network import PARAM_NAMES, Network, Sigmoid, Symbols
+from autograder.assignments.common.activations import Sigmoid
+from autograder.assignments.common.network import PARAM_NAMES, Network, Symbols
 
 Params = dict[str, np.ndarray]
 

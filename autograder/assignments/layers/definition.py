@@ -22,19 +22,14 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from autograder.assignments.common.network import Sigmoid, binary_cross_entropy
+from autograder.assignments.common.activations import TEXTBOOK, Sigmoid, binary_cross_entropy, squared_error
 from autograder.assignments.common.oracle import numpy_modules
 from autograder.assignments.layers.recorder import FUNCTIONS, KINDS, TITLES, arrays, plain, random_network  # noqa: F401
 
 z, a, y, y_hat = sp.symbols("z a y y_hat", real=True)
-ACTIVATIONS = {
-    "linear": z,
-    "sigmoid": 1 / (1 + sp.exp(-z)),
-    "tanh": sp.tanh(z),
-    "relu": sp.Piecewise((0, z <= 0), (z, True)),  # so ReLU'(0) = 0
-}
+ACTIVATIONS = dict(TEXTBOOK)  # in z, as the notebook writes them (common/activations.py)
 LOSSES = {
-    "mse": (y - y_hat) ** 2,
+    "mse": squared_error(y, y_hat),
     "bce": binary_cross_entropy(y, y_hat),
 }
 # How float64 evaluates (act, act'): the same functions as ACTIVATIONS and their sympy derivatives

@@ -23,6 +23,7 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
+from autograder.assignments.common.activations import cross_entropy, numeric_lse, softmax_exprs
 from autograder.assignments.common.oracle import numpy_modules
 from autograder.assignments.layers import definition as layers
 from autograder.assignments.softmax.recorder import (  # noqa: F401  (shared with the recorder)
@@ -46,37 +47,6 @@ from autograder.assignments.softmax.recorder import (  # noqa: F401  (shared wit
 )
 
 
-class LogSumExp(sp.Function):
-    """LSE(z_1, …, z_K) = log Σ_k e^(z_k). Its partial derivatives are the softmax, exp(z_k − LSE):
-    sympy's chain rule through it never writes an e^z that could overflow."""
-
-    is_real = True
-
-    def fdiff(self, argindex: int = 1) -> sp.Expr:
-        return sp.exp(self.args[argindex - 1] - self)
-
-    def _eval_rewrite_as_exp(self, *z, **kwargs) -> sp.Expr:
-        return sp.log(sum(sp.exp(v) for v in z))
-
-
-def _numeric_lse(*z):
-    """LSE in float64, shifted by the largest argument (rows are broadcast over)."""
-    stacked = np.stack(np.broadcast_arrays(*[np.asarray(v, dtype=np.float64) for v in z]))
-    m = stacked.max(axis=0)
-    return m + np.log(np.sum(np.exp(stacked - m), axis=0))
-
-
-def softmax_exprs(z) -> list[sp.Expr]:
-    """softmax(z)_k = e^(z_k) / Σ_j e^(z_j), written as exp(z_k − LSE(z))."""
-    lse = LogSumExp(*z)
-    return [sp.exp(v - lse) for v in z]
-
-
-def cross_entropy(y, p) -> sp.Expr:
-    """The per-sample loss −Σ_k y_k·log p_k (the batch loss is its mean over the rows)."""
-    return -sum(yk * sp.log(pk) for yk, pk in zip(y, p, strict=True))
-
-
 def head_loss(z, y) -> sp.Expr:
     """L(z, y) = cross_entropy(y, softmax(z)): the one definition."""
     return cross_entropy(y, softmax_exprs(z))
@@ -87,7 +57,7 @@ def _symbols(K: int):
 
 
 def _modules() -> list:
-    return [{"LogSumExp": _numeric_lse}, *numpy_modules()]
+    return [{"LogSumExp": numeric_lse}, *numpy_modules()]
 
 
 @cache

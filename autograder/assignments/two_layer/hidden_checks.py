@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from autograder.assignments.common import mutations, oracle
+from autograder.assignments.common.activations import identity
 from autograder.assignments.common.mistakes import for_network
-from autograder.assignments.common.network import NETWORKS, PARAM_NAMES, identity
+from autograder.assignments.common.network import NETWORKS, PARAM_NAMES
 from autograder.assignments.two_layer.recorder import GRADIENT_OF, array_params
 from autograder.assignments.two_layer.reference import LOOP_MISTAKES, Reference
 from autograder.engine import judge

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.assignments.common import oracle
-from autograder.assignments.common.network import PARAM_NAMES, Network, binary_cross_entropy
+from autograder.assignments.common.activations import binary_cross_entropy
+from autograder.assignments.common.network import PARAM_NAMES, Network
 from autograder.assignments.common.oracle import CORRECT, Params, Variant
 from autograder.assignments.common.points import init_params  # noqa: F401  (one initialisation)
 from autograder.assignments.two_layer.recorder import copy_params

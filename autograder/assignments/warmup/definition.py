@@ -15,18 +15,15 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from autograder.assignments.common import safe_formula
-from autograder.assignments.common.network import Sigmoid, at_prediction, squared_error
+from autograder.assignments.common import activations, safe_formula
+from autograder.assignments.common.activations import at_prediction, squared_error
 from autograder.assignments.common.oracle import numpy_modules
 from autograder.assignments.layers import definition as layers
 from autograder.assignments.warmup.recorder import FACTOR_TEXT, FACTORS, SEED_CASE, TITLES, factor_cases  # noqa: F401
 from autograder.engine import judge
 
 w, b, x, y, z, y_hat, s, lr = sp.symbols("w b x y z y_hat s lr", real=True)
-ACTIVATIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
-    "linear": lambda t: t,
-    "sigmoid": Sigmoid,  # 1 / (1 + e^(−t)), with a slope float64 keeps exact when the neuron saturates
-}
+ACTIVATIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {k: activations.ACTIVATIONS[k] for k in ("linear", "sigmoid")}
 
 
 def pre_activation() -> sp.Expr:

@@ -82,6 +82,7 @@ def test_both_doors_write_the_same_grades_and_comments(doors):
     assert len(set(first[2].values())) >= 3  # full, none and partial credit among them
 
 
+@pytest.mark.slow  # its fixture grades a class through nbgrader
 def test_a_stored_recording_time_is_what_is_expected_next_time(doors):
     course, *_ = doors
     job = batch_worker.Job(str(course.root), ASSIGNMENT, "dan",

@@ -35,7 +35,7 @@ from nbformat import NotebookNode
 from autograder import assignments, grading
 from autograder.engine import jail
 
-GRADER_VERSION = "7"  # part of every result's key: a new grader regrades everything
+GRADER_VERSION = "8"  # part of every result's key: a new grader regrades everything
 SECRET_FILE = ".backprop-secret"
 
 

@@ -169,10 +169,14 @@ def test_model_backward(probe, which):
                                   f"W{depth}, b{depth}.", "layers numbered from the output end")
             got = judge.as_array(enc, f"∂L/∂{name}", want[name].shape)
             no_slopes = layers.model_backward(arr(c["dY_hat"]), caches, slopes=False)[name]
-            judge.check_values(f"∂L/∂{name}", [got], [want[name]], [_net_where(c)], [
-                ("activation backward skipped", "Each layer's ∂L/∂Z is ∂L/∂A times the activation's slope: "
-                 "call activation_backward before dense_backward in every layer.", lambda v=no_slopes: [v])],
-                seed_first=False)
+            variants = [("activation backward skipped", "Each layer's ∂L/∂Z is ∂L/∂A times the activation's slope: "
+                         "call activation_backward before dense_backward in every layer.", lambda v=no_slopes: [v])]
+            if mirror != name and want[mirror].shape == want[name].shape:  # the shapes cannot tell: the values can
+                variants.append(("layers numbered from the output end",
+                                 f"∂L/∂{name} holds ∂L/∂{mirror}: the layers are numbered from the output end. Layer 1 "
+                                 f"is next to the input; the backward loop visits layer {depth} first and must store its "
+                                 f"gradients as W{depth}, b{depth}.", lambda v=want[mirror]: [v]))
+            judge.check_values(f"∂L/∂{name}", [got], [want[name]], [_net_where(c)], variants, seed_first=False)
 
 
 # --- the learner's gradient checker ----------------------------------------------------------------

@@ -12,13 +12,15 @@ from autograder.engine import calls
 KINDS = ("linear", "sigmoid", "tanh", "relu")
 
 
-def random_network(rng, depth: int, hidden: str) -> dict:
-    """A network with uneven, non-square sizes; sigmoid+BCE or linear+MSE at the output."""
+def random_network(rng, depth: int, hidden: str, output: str | None = None) -> dict:
+    """A network with uneven, non-square sizes; sigmoid+BCE or linear+MSE at the output (`output`, else
+    drawn)."""
     sizes = [int(rng.integers(2, 6))]
     for _ in range(depth):
         sizes.append(int(rng.choice([s for s in range(2, 7) if s != sizes[-1]])))
     n = int(rng.integers(3, 7))
-    output = "sigmoid" if rng.random() < 0.5 else "linear"
+    if output is None:
+        output = "sigmoid" if rng.random() < 0.5 else "linear"
     params = {}
     for layer in range(1, depth + 1):
         params[f"W{layer}"] = rng.normal(0, 0.8, (sizes[layer - 1], sizes[layer]))
@@ -112,8 +114,10 @@ def _record_model(fns, rng, namespace, standins):
     cases = []
     pieces = standins["layers_pieces"]  # the pieces are graded on their own: here only the composition
     with calls.replaced(namespace, **{name: getattr(pieces, name) for name in pieces.LEARNER_API}):
-        for depth, hidden in ((3, "tanh"), (2, "relu"), (4, "sigmoid")):
-            net = random_network(rng, depth, hidden)
+        # the output units fixed, not drawn: a slip that a linear output hides (its slope is 1) must
+        # cost the same points at every draw
+        for depth, hidden, output in ((3, "tanh", "sigmoid"), (2, "relu", "linear"), (4, "sigmoid", "sigmoid")):
+            net = random_network(rng, depth, hidden, output)
             dY_hat = rng.normal(size=(net["X"].shape[0], net["Y"].shape[1]))
             fwd, value = forward(net["X"].copy(), arrays(net["params"]), list(net["activations"]))
             case = {**plain(net), "dY_hat": dY_hat.tolist(), "forward": fwd}
